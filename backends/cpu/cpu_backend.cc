@@ -1,0 +1,54 @@
+#include "backends/cpu/cpu_backend.h"
+
+#include "absl/strings/str_cat.h"
+#include "backends/cpu/cpu_features.h"
+#include "backends/cpu/cpu_partition.h"
+#include "backends/cpu/gemm.h"
+#include "backends/cpu/kernel.h"
+
+namespace socd::cpu {
+
+CpuBackend::CpuBackend(int threads) {
+  info_.kind = backends::BackendKind::kCpu;
+  info_.threads = threads;
+  info_.unified_memory = true;
+  const CpuFeatures& f = GetCpuFeatures();
+  info_.name = absl::StrCat("cpu (", f.Describe(), ", ", GemmLibraryName(), ")");
+}
+
+absl::Status CpuBackend::Supports(const graph::Node& node) const {
+  auto def = KernelRegistry::Get().Find(node);
+  return def.ok() ? absl::OkStatus() : def.status();
+}
+
+absl::StatusOr<std::unique_ptr<backends::CompiledPartition>> CpuBackend::Compile(
+    std::shared_ptr<const graph::Graph> g, const backends::CompileOptions& opts) {
+  for (const auto& n : g->nodes) {
+    if (auto s = Supports(n); !s.ok()) return s;
+  }
+  return std::unique_ptr<backends::CompiledPartition>(
+      new CpuPartition(std::move(g), std::max(1, opts.threads)));
+}
+
+absl::Status EvaluateNode(const graph::Node& node, const std::vector<graph::TensorView>& inputs,
+                          std::vector<graph::TensorView>& outputs) {
+  auto def = KernelRegistry::Get().Find(node);
+  if (!def.ok()) return def.status();
+  KernelInfo info{node, {}, {}, {}, {}, {}, 1};
+  for (const auto& in : inputs) {
+    info.in_dtypes.push_back(in.dtype);
+    info.in_shapes.push_back(in.shape);
+    info.in_consts.push_back(in);  // everything is constant while folding
+  }
+  for (const auto& out : outputs) {
+    info.out_dtypes.push_back(out.dtype);
+    info.out_shapes.push_back(out.shape);
+  }
+  auto k = (*def)->create(info);
+  if (!k.ok()) return k.status();
+  static ThreadPool* serial = new ThreadPool(1);
+  KernelIo io{inputs, outputs, serial};
+  return (*k)->Run(io);
+}
+
+}  // namespace socd::cpu

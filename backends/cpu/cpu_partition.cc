@@ -1,0 +1,265 @@
+#include "backends/cpu/cpu_partition.h"
+
+#include <climits>
+
+#include "absl/strings/str_cat.h"
+#include "backends/cpu/cpu_backend.h"
+#include "backends/memory/copy.h"
+#include "graph/memory_plan.h"
+#include "graph/op_schema.h"
+
+namespace socd::cpu {
+
+using graph::kNoValue;
+
+CpuPartition::CpuPartition(std::shared_ptr<const graph::Graph> g, int threads)
+    : g_(std::move(g)), pool_(threads), threads_(threads) {}
+
+namespace {
+
+absl::StatusOr<std::unique_ptr<Kernel>> CreateKernel(const graph::Node& n,
+                                                     const std::vector<graph::InferredValue>& vals,
+                                                     int threads) {
+  auto def = KernelRegistry::Get().Find(n);
+  if (!def.ok()) return def.status();
+  KernelInfo info{n, {}, {}, {}, {}, {}, threads};
+  for (int v : n.inputs) {
+    if (v == kNoValue) {
+      info.in_dtypes.push_back(DType::kUndefined);
+      info.in_shapes.emplace_back();
+      info.in_consts.push_back({});
+      continue;
+    }
+    info.in_dtypes.push_back(vals[v].dtype);
+    info.in_shapes.push_back(vals[v].shape);
+    info.in_consts.push_back(vals[v].value ? vals[v].value->view() : TensorView{});
+  }
+  for (int v : n.outputs) {
+    info.out_dtypes.push_back(v == kNoValue ? DType::kUndefined : vals[v].dtype);
+    info.out_shapes.push_back(v == kNoValue ? Shape{} : vals[v].shape);
+  }
+  return (*def)->create(info);
+}
+
+}  // namespace
+
+absl::Status CpuPartition::Prepare(const std::vector<Shape>& input_shapes) {
+  if (prepared_ && input_shapes == prepared_shapes_) return absl::OkStatus();
+  prepared_ = false;
+  steps_.clear();
+  const graph::Graph& g = *g_;
+  graph::NodeEvaluator eval = EvaluateNode;
+  graph::InferOptions opts;
+  opts.evaluator = &eval;
+  auto vals = graph::InferGraph(g, input_shapes, opts);
+  if (!vals.ok()) {
+    if (!graph::IsNeedsValue(vals.status())) return vals.status();
+    // Shapes depend on run-time data: plan per run instead.
+    dynamic_ = true;
+    stats_ = {};
+    stats_.dynamic = true;
+    prepared_shapes_ = input_shapes;
+    prepared_ = true;
+    return absl::OkStatus();
+  }
+  dynamic_ = false;
+  vals_ = *std::move(vals);
+  const int nv = static_cast<int>(g.values.size());
+  locs_.assign(nv, Location{});
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    locs_[g.inputs[i]].kind = Location::kInput;
+    locs_[g.inputs[i]].input = static_cast<int>(i);
+  }
+  for (int v = 0; v < nv; ++v) {
+    if (vals_[v].value && locs_[v].kind != Location::kInput) {
+      locs_[v].kind = Location::kConstant;
+      locs_[v].ptr = vals_[v].value->data();
+    }
+  }
+  // Storage roots: an aliasing op's output shares its input 0's storage.
+  std::vector<int> root(nv);
+  for (int v = 0; v < nv; ++v) root[v] = v;
+  std::vector<int> first(nv, INT_MAX), last(nv, -1);
+  int step_index = 0;
+  std::vector<int> node_steps;
+  for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
+    const graph::Node& n = g.nodes[ni];
+    bool folded = true;
+    for (int o : n.outputs)
+      if (o != kNoValue && !vals_[o].value) folded = false;
+    if (folded) continue;  // all outputs known at plan time: nothing to run
+    auto schema = graph::OpRegistry::Get().Find(n);
+    bool alias = schema.ok() && (*schema)->aliases_input0 && n.has_input(0) &&
+                 !n.outputs.empty() && n.outputs[0] != kNoValue &&
+                 locs_[n.inputs[0]].kind != Location::kInput &&
+                 locs_[n.inputs[0]].kind != Location::kConstant;
+    for (int in : n.inputs) {
+      if (in == kNoValue) continue;
+      last[root[in]] = std::max(last[root[in]], step_index);
+    }
+    for (size_t o = 0; o < n.outputs.size(); ++o) {
+      int v = n.outputs[o];
+      if (v == kNoValue) continue;
+      if (o == 0 && alias) {
+        root[v] = root[n.inputs[0]];
+      } else {
+        first[v] = step_index;
+        last[v] = std::max(last[v], step_index);
+      }
+    }
+    Step st;
+    st.node = static_cast<int>(ni);
+    st.in_values = n.inputs;
+    st.out_values = n.outputs;
+    steps_.push_back(std::move(st));
+    ++step_index;
+  }
+  for (int o : g.outputs) last[root[o]] = INT_MAX;
+  // Plan the arena over root buffers produced by steps.
+  std::vector<graph::BufferRequest> reqs;
+  std::vector<int> req_value;
+  for (int v = 0; v < nv; ++v) {
+    if (root[v] != v || first[v] == INT_MAX) continue;
+    if (locs_[v].kind != Location::kNone) continue;
+    reqs.push_back({graph::NumElements(vals_[v].shape) * graph::DTypeSize(vals_[v].dtype) +
+                        0,
+                    first[v], last[v]});
+    req_value.push_back(v);
+  }
+  graph::MemoryPlan plan = graph::PlanMemory(reqs);
+  for (size_t r = 0; r < reqs.size(); ++r) {
+    locs_[req_value[r]].kind = Location::kArena;
+    locs_[req_value[r]].offset = plan.offsets[r];
+  }
+  for (int v = 0; v < nv; ++v)
+    if (root[v] != v && locs_[v].kind == Location::kNone) locs_[v] = locs_[root[v]];
+  if (!arena_ || arena_->size() < plan.arena_bytes) {
+    auto a = memory::UnifiedBuffer::Allocate(plan.arena_bytes, "socd-cpu-arena");
+    if (!a.ok()) return a.status();
+    arena_ = *std::move(a);
+  }
+  stats_.arena_bytes = plan.arena_bytes;
+  stats_.tensor_bytes = plan.total_bytes;
+  stats_.dynamic = false;
+  // Kernels and their I/O views (graph-input views are patched per run).
+  for (Step& st : steps_) {
+    const graph::Node& n = g.nodes[st.node];
+    auto k = CreateKernel(n, vals_, threads_);
+    if (!k.ok()) return k.status();
+    st.kernel = *std::move(k);
+    st.io.pool = &pool_;
+    st.io.inputs.clear();
+    st.io.outputs.clear();
+    for (int v : st.in_values) {
+      if (v == kNoValue) { st.io.inputs.push_back({}); continue; }
+      st.io.inputs.push_back({vals_[v].dtype, vals_[v].shape, nullptr});
+    }
+    for (int v : st.out_values) {
+      if (v == kNoValue) { st.io.outputs.push_back({}); continue; }
+      st.io.outputs.push_back({vals_[v].dtype, vals_[v].shape,
+                               static_cast<uint8_t*>(arena_->data()) + locs_[v].offset});
+    }
+  }
+  prepared_shapes_ = input_shapes;
+  prepared_ = true;
+  return absl::OkStatus();
+}
+
+void* CpuPartition::Resolve(const Location& loc, const std::vector<TensorView>& inputs) const {
+  switch (loc.kind) {
+    case Location::kArena: return static_cast<uint8_t*>(arena_->data()) + loc.offset;
+    case Location::kInput: return inputs[loc.input].data;
+    case Location::kConstant: return const_cast<void*>(loc.ptr);
+    default: return nullptr;
+  }
+}
+
+absl::Status CpuPartition::Run(const std::vector<TensorView>& inputs,
+                               std::vector<TensorView>& outputs) {
+  const graph::Graph& g = *g_;
+  std::vector<Shape> shapes;
+  for (const auto& t : inputs) shapes.push_back(t.shape);
+  if (auto s = Prepare(shapes); !s.ok()) return s;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    DType want = g.values[g.inputs[i]].type.dtype;
+    if (inputs[i].dtype != want) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "input '", g.values[g.inputs[i]].name, "': expected ", graph::DTypeName(want), ", got ",
+          graph::DTypeName(inputs[i].dtype)));
+    }
+  }
+  if (dynamic_) return RunDynamic(inputs, outputs);
+  for (Step& st : steps_) {
+    for (size_t i = 0; i < st.in_values.size(); ++i) {
+      int v = st.in_values[i];
+      if (v != kNoValue) st.io.inputs[i].data = Resolve(locs_[v], inputs);
+    }
+    for (size_t o = 0; o < st.out_values.size(); ++o) {
+      int v = st.out_values[o];
+      if (v != kNoValue) st.io.outputs[o].data = Resolve(locs_[v], inputs);
+    }
+    if (auto s = st.kernel->Run(st.io); !s.ok()) return s;
+  }
+  outputs.clear();
+  for (int o : g.outputs) outputs.push_back({vals_[o].dtype, vals_[o].shape, Resolve(locs_[o], inputs)});
+  return absl::OkStatus();
+}
+
+absl::Status CpuPartition::RunDynamic(const std::vector<TensorView>& inputs,
+                                      std::vector<TensorView>& outputs) {
+  const graph::Graph& g = *g_;
+  std::vector<graph::InferredValue> vals(g.values.size());
+  for (size_t v = 0; v < g.values.size(); ++v)
+    if (const auto& c = g.values[v].constant) vals[v] = {c->dtype(), c->shape(), true, c};
+  std::vector<TensorView> views(g.values.size());
+  for (size_t v = 0; v < g.values.size(); ++v)
+    if (vals[v].value) views[v] = vals[v].value->view();
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    vals[g.inputs[i]] = {inputs[i].dtype, inputs[i].shape, true, nullptr};
+    views[g.inputs[i]] = inputs[i];
+  }
+  dynamic_storage_.clear();
+  std::vector<const graph::InferredValue*> ins;
+  std::vector<graph::InferredValue> outs;
+  std::vector<std::shared_ptr<graph::Tensor>> keep;
+  for (const graph::Node& n : g.nodes) {
+    // Every input's contents are known now, which is what the static plan lacked.
+    std::vector<graph::InferredValue> with_values(n.inputs.size());
+    ins.assign(n.inputs.size(), nullptr);
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      int v = n.inputs[i];
+      if (v == kNoValue) continue;
+      with_values[i] = vals[v];
+      if (!with_values[i].value && views[v].numel() <= (1 << 16)) {
+        auto t = std::make_shared<graph::Tensor>(views[v].dtype, views[v].shape);
+        // Plan-time view of live data for value-dependent shape inference; not a data copy
+        // of the inference itself, but still counted.
+        memory::CopyBytes(t->data(), views[v].data, views[v].bytes());
+        with_values[i].value = t;
+        keep.push_back(t);
+      }
+      ins[i] = &with_values[i];
+    }
+    if (auto s = graph::InferNode(n, ins, outs); !s.ok()) return s;
+    for (size_t o = 0; o < n.outputs.size(); ++o) {
+      int v = n.outputs[o];
+      if (v == kNoValue) continue;
+      auto t = std::make_shared<graph::Tensor>(outs[o].dtype, outs[o].shape);
+      dynamic_storage_.push_back(t);
+      vals[v] = {outs[o].dtype, outs[o].shape, true, nullptr};
+      views[v] = t->view();
+    }
+    auto k = CreateKernel(n, vals, threads_);
+    if (!k.ok()) return k.status();
+    KernelIo io;
+    io.pool = &pool_;
+    for (int v : n.inputs) io.inputs.push_back(v == kNoValue ? TensorView{} : views[v]);
+    for (int v : n.outputs) io.outputs.push_back(v == kNoValue ? TensorView{} : views[v]);
+    if (auto s = (*k)->Run(io); !s.ok()) return s;
+  }
+  outputs.clear();
+  for (int o : g.outputs) outputs.push_back(views[o]);
+  return absl::OkStatus();
+}
+
+}  // namespace socd::cpu

@@ -1,0 +1,56 @@
+// A compiled CPU partition: the static plan (kernels, arena offsets) for the input shapes last
+// prepared, or a dynamic path when shapes depend on run-time values.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "backends/backend.h"
+#include "backends/cpu/kernel.h"
+#include "backends/memory/unified_buffer.h"
+#include "graph/shape_inference.h"
+
+namespace socd::cpu {
+
+class CpuPartition : public backends::CompiledPartition {
+ public:
+  CpuPartition(std::shared_ptr<const graph::Graph> g, int threads);
+  absl::Status Prepare(const std::vector<Shape>& input_shapes) override;
+  absl::Status Run(const std::vector<TensorView>& inputs,
+                   std::vector<TensorView>& outputs) override;
+  backends::RunStats stats() const override { return stats_; }
+
+ private:
+  // Where a value's bytes live during a run.
+  struct Location {
+    enum Kind { kNone, kArena, kInput, kConstant } kind = kNone;
+    size_t offset = 0;        // kArena
+    int input = -1;           // kInput: index into the partition's inputs
+    const void* ptr = nullptr;  // kConstant
+  };
+  struct Step {
+    int node = 0;
+    std::unique_ptr<Kernel> kernel;
+    KernelIo io;
+    std::vector<int> in_values;  // value ids (kNoValue for omitted)
+    std::vector<int> out_values;
+  };
+
+  absl::Status RunDynamic(const std::vector<TensorView>& inputs, std::vector<TensorView>& outputs);
+  void* Resolve(const Location& loc, const std::vector<TensorView>& inputs) const;
+
+  std::shared_ptr<const graph::Graph> g_;
+  ThreadPool pool_;
+  int threads_;
+  bool prepared_ = false;
+  bool dynamic_ = false;
+  std::vector<Shape> prepared_shapes_;
+  std::vector<graph::InferredValue> vals_;
+  std::vector<Location> locs_;
+  std::vector<Step> steps_;
+  std::unique_ptr<memory::UnifiedBuffer> arena_;
+  backends::RunStats stats_;
+  std::vector<std::shared_ptr<graph::Tensor>> dynamic_storage_;
+};
+
+}  // namespace socd::cpu
