@@ -1,15 +1,165 @@
-// socd: the inference daemon. Until the serving issue lands it only reports what it would
-// serve; the engine is exercised through socd-run.
+// socd: the inference daemon. Serves the KServe v2 / Triton gRPC API over a Unix socket from a
+// Triton-layout model repository.
+//
+//   socd --model-repository DIR [--listen unix:PATH] [--model-control-mode none|explicit]
+//        [--load-model NAME]... [--threads N] [--max-message-mb N] [--log-level LEVEL]
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/inference_service.h"
+#include "daemon/model_repository.h"
+#include "daemon/shm_registry.h"
+#include "grpcpp/grpcpp.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+struct Flags {
+  std::string repo;
+  std::string listen = "unix:/run/socd/socd.sock";
+  std::string mode = "none";
+  std::vector<std::string> load;
+  int threads = 1;
+  int max_message_mb = 256;
+  std::string log_level = "info";
+};
+
+int Usage() {
+  std::fprintf(stderr,
+               "usage: socd --model-repository DIR [--listen unix:PATH] "
+               "[--model-control-mode none|explicit] [--load-model NAME]... [--threads N] "
+               "[--max-message-mb N] [--log-level trace|debug|info|warn|error]\n");
+  return 2;
+}
+
+// "unix:/p", "unix:///p" -> "/p"; empty for non-unix targets.
+std::string UnixPath(const std::string& target) {
+  if (target.rfind("unix://", 0) == 0) return target.substr(7);
+  if (target.rfind("unix:", 0) == 0) return target.substr(5);
+  return "";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  Flags f;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--version") == 0) {
-      std::printf("socd 0.1.0\n");
+    std::string a = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    auto eq = a.find('=');
+    std::string key = a.substr(0, eq);
+    auto val = [&]() { return eq != std::string::npos ? a.substr(eq + 1) : next(); };
+    if (key == "--model-repository")
+      f.repo = val();
+    else if (key == "--listen")
+      f.listen = val();
+    else if (key == "--model-control-mode")
+      f.mode = val();
+    else if (key == "--load-model")
+      f.load.push_back(val());
+    else if (key == "--threads")
+      f.threads = std::atoi(val().c_str());
+    else if (key == "--max-message-mb")
+      f.max_message_mb = std::atoi(val().c_str());
+    else if (key == "--log-level")
+      f.log_level = val();
+    else if (key == "--version") {
+      std::printf("socd %s\n", SOCD_VERSION);
       return 0;
+    } else if (key == "-h" || key == "--help") {
+      Usage();
+      return 0;
+    } else
+      return Usage();
+  }
+  if (f.repo.empty() || f.threads < 1 || f.max_message_mb < 1) return Usage();
+  spdlog::set_level(spdlog::level::from_str(f.log_level));
+  // journald adds its own timestamps; keep lines short and greppable.
+  spdlog::set_pattern(getenv("INVOCATION_ID") ? "[%l] %v" : "%Y-%m-%d %H:%M:%S.%e [%l] %v");
+
+  // Signals are taken synchronously by one thread (sigwait), so block them before any other
+  // thread (gRPC's, the kernels' pools) exists.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+  socd::daemon::RepositoryOptions ro;
+  ro.threads = f.threads;
+  if (f.mode == "none")
+    ro.mode = socd::daemon::ControlMode::kNone;
+  else if (f.mode == "explicit")
+    ro.mode = socd::daemon::ControlMode::kExplicit;
+  else
+    return Usage();
+  socd::daemon::ModelRepository repo(f.repo, ro);
+  socd::daemon::ShmRegistry shm;
+  socd::daemon::InferenceService service(&repo, &shm);
+
+  grpc::ServerBuilder builder;
+  std::string path = UnixPath(f.listen);
+  if (!path.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    unlink(path.c_str());  // a stale socket from a previous run
+  }
+  builder.AddListeningPort(f.listen, grpc::InsecureServerCredentials());
+  builder.RegisterService(&service);
+  builder.SetMaxReceiveMessageSize(f.max_message_mb * 1024 * 1024);
+  builder.SetMaxSendMessageSize(f.max_message_mb * 1024 * 1024);
+  // The socket is created with mode 0660 (owner and group) from the start: no window in which
+  // other users could connect.
+  mode_t old_umask = umask(0117);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  umask(old_umask);
+  if (!server) {
+    spdlog::error("cannot listen on {}", f.listen);
+    return 1;
+  }
+  std::printf("socd listening on %s\n", f.listen.c_str());
+  std::fflush(stdout);
+
+  auto t0 = std::chrono::steady_clock::now();
+  if (ro.mode == socd::daemon::ControlMode::kNone) {
+    repo.LoadAll();
+  } else {
+    for (const auto& n : f.load) {
+      if (n == "*")
+        repo.LoadAll();
+      else if (auto s = repo.Load(n); !s.ok())
+        spdlog::error("{}", std::string(s.message()));
     }
   }
-  std::fprintf(stderr, "socd: the gRPC daemon is not implemented yet; use socd-run\n");
-  return 2;
+  service.set_ready(true);
+  spdlog::info(
+      "ready in {:.0f} ms: {} model version(s) loaded from {}",
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(),
+      repo.Loaded().size(), f.repo);
+
+  for (;;) {
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    if (sig == SIGHUP) {
+      spdlog::info("SIGHUP: configuration reload is not implemented yet; ignoring");
+      continue;
+    }
+    spdlog::info("{}: draining in-flight requests (up to 10 s)", strsignal(sig));
+    service.set_ready(false);
+    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    break;
+  }
+  if (!path.empty()) unlink(path.c_str());
+  spdlog::info("socd stopped");
+  return 0;
 }

@@ -19,8 +19,8 @@
 #include "absl/strings/str_cat.h"
 #include "backends/memory/copy.h"
 #include "graph/onnx_import.h"
-#include "scheduler/session.h"
 #include "graph/tensor_compare.h"
+#include "scheduler/session.h"
 
 namespace fs = std::filesystem;
 using socd::graph::DType;
@@ -52,7 +52,10 @@ std::string JsonEscape(absl::string_view s) {
   std::string o;
   for (char c : s) {
     if (c == '"' || c == '\\') o += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) { o += ' '; continue; }
+    if (static_cast<unsigned char>(c) < 0x20) {
+      o += ' ';
+      continue;
+    }
     o += c;
   }
   return o;
@@ -64,13 +67,27 @@ std::shared_ptr<Tensor> RandomTensor(DType dt, const socd::graph::Shape& shape, 
   std::uniform_real_distribution<float> u(0.f, 1.f);
   for (int64_t i = 0; i < t->numel(); ++i) {
     switch (dt) {
-      case DType::kFloat32: t->as<float>()[i] = u(rng); break;
-      case DType::kFloat64: t->as<double>()[i] = u(rng); break;
-      case DType::kInt64: t->as<int64_t>()[i] = rng() % 10; break;
-      case DType::kInt32: t->as<int32_t>()[i] = rng() % 10; break;
-      case DType::kInt8: t->as<int8_t>()[i] = rng() % 10; break;
-      case DType::kUInt8: case DType::kBool: t->as<uint8_t>()[i] = rng() % (dt == DType::kBool ? 2 : 10); break;
-      default: break;
+      case DType::kFloat32:
+        t->as<float>()[i] = u(rng);
+        break;
+      case DType::kFloat64:
+        t->as<double>()[i] = u(rng);
+        break;
+      case DType::kInt64:
+        t->as<int64_t>()[i] = rng() % 10;
+        break;
+      case DType::kInt32:
+        t->as<int32_t>()[i] = rng() % 10;
+        break;
+      case DType::kInt8:
+        t->as<int8_t>()[i] = rng() % 10;
+        break;
+      case DType::kUInt8:
+      case DType::kBool:
+        t->as<uint8_t>()[i] = rng() % (dt == DType::kBool ? 2 : 10);
+        break;
+      default:
+        break;
     }
   }
   return t;
@@ -94,22 +111,33 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string s = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (s == "--inputs") a.inputs_dir = next();
-    else if (s == "--check") a.check_dir = next();
-    else if (s == "--threads") a.threads = std::atoi(next().c_str());
-    else if (s == "--runs") a.runs = std::atoi(next().c_str());
-    else if (s == "--warmup") a.warmup = std::atoi(next().c_str());
-    else if (s == "--backend") a.backend = next();
-    else if (s == "--json") a.json = true;
+    if (s == "--inputs")
+      a.inputs_dir = next();
+    else if (s == "--check")
+      a.check_dir = next();
+    else if (s == "--threads")
+      a.threads = std::atoi(next().c_str());
+    else if (s == "--runs")
+      a.runs = std::atoi(next().c_str());
+    else if (s == "--warmup")
+      a.warmup = std::atoi(next().c_str());
+    else if (s == "--backend")
+      a.backend = next();
+    else if (s == "--json")
+      a.json = true;
     else if (s == "--dim") {
       std::string kv = next();
       auto eq = kv.find('=');
       if (eq == std::string::npos) return Usage();
       a.dims[kv.substr(0, eq)] = std::atoll(kv.c_str() + eq + 1);
-    } else if (s == "-h" || s == "--help") return Usage(), 0;
-    else if (!s.empty() && s[0] == '-') return Usage();
-    else if (a.model.empty()) a.model = s;
-    else return Usage();
+    } else if (s == "-h" || s == "--help")
+      return Usage(), 0;
+    else if (!s.empty() && s[0] == '-')
+      return Usage();
+    else if (a.model.empty())
+      a.model = s;
+    else
+      return Usage();
   }
   if (a.model.empty() || a.threads < 1 || a.runs < 1) return Usage();
   if (a.warmup < 0) a.warmup = a.runs > 1 ? 2 : 0;
@@ -120,7 +148,9 @@ int main(int argc, char** argv) {
   auto sess = socd::scheduler::Session::Load(a.model, so);
   if (!sess.ok()) {
     std::fprintf(stderr, "socd-run: %s\n", std::string(sess.status().message()).c_str());
-    if (a.json) std::printf("{\"model\":\"%s\",\"error\":\"%s\"}\n", JsonEscape(a.model).c_str(), JsonEscape(sess.status().message()).c_str());
+    if (a.json)
+      std::printf("{\"model\":\"%s\",\"error\":\"%s\"}\n", JsonEscape(a.model).c_str(),
+                  JsonEscape(sess.status().message()).c_str());
     return IsUnsupported(sess.status()) ? 3 : 2;
   }
   auto& session = **sess;
@@ -150,15 +180,18 @@ int main(int argc, char** argv) {
     }
     for (size_t k = 0; k < model_inputs.size(); ++k) {
       auto it = by_name.find(model_inputs[k]->name);
-      inputs.push_back(by_name.size() == files.size() && it != by_name.end() ? it->second : by_order[k]);
+      inputs.push_back(by_name.size() == files.size() && it != by_name.end() ? it->second
+                                                                             : by_order[k]);
     }
   } else {
     std::mt19937 rng(1);
     for (const auto* v : model_inputs) {
       socd::graph::Shape shape;
       for (const auto& d : v->type.dims) {
-        if (d.is_static()) shape.push_back(d.value);
-        else shape.push_back(a.dims.count(d.symbol) ? a.dims[d.symbol] : 1);
+        if (d.is_static())
+          shape.push_back(d.value);
+        else
+          shape.push_back(a.dims.count(d.symbol) ? a.dims[d.symbol] : 1);
       }
       inputs.push_back(RandomTensor(v->type.dtype, shape, rng));
     }
@@ -178,10 +211,13 @@ int main(int argc, char** argv) {
   for (int r = 0; r < a.runs; ++r) {
     auto t0 = std::chrono::steady_clock::now();
     auto s = session.Run(in_views, outs);
-    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    times.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     if (!s.ok()) {
       std::fprintf(stderr, "socd-run: %s\n", std::string(s.message()).c_str());
-      if (a.json) std::printf("{\"model\":\"%s\",\"error\":\"%s\"}\n", JsonEscape(a.model).c_str(), JsonEscape(s.message()).c_str());
+      if (a.json)
+        std::printf("{\"model\":\"%s\",\"error\":\"%s\"}\n", JsonEscape(a.model).c_str(),
+                    JsonEscape(s.message()).c_str());
       return IsUnsupported(s) ? 3 : 1;
     }
   }
@@ -196,11 +232,16 @@ int main(int argc, char** argv) {
     auto files = DataFiles(a.check_dir, "output");
     if (files.size() != outs.size()) {
       cmp.passed = false;
-      cmp.message = absl::StrCat(a.check_dir, " has ", files.size(), " output files, the model has ", outs.size(), " outputs");
+      cmp.message = absl::StrCat(a.check_dir, " has ", files.size(),
+                                 " output files, the model has ", outs.size(), " outputs");
     } else {
       for (size_t k = 0; k < files.size(); ++k) {
         auto ref = socd::graph::ReadTensorProtoFile(files[k]);
-        if (!ref.ok()) { cmp.passed = false; cmp.message = std::string(ref.status().message()); break; }
+        if (!ref.ok()) {
+          cmp.passed = false;
+          cmp.message = std::string(ref.status().message());
+          break;
+        }
         socd::graph::CompareInto(absl::StrCat("output ", k, " '", session.outputs()[k]->name, "'"),
                                  outs[k], (*ref)->view(), 1e-3, 1e-4, cmp);
       }
@@ -225,13 +266,15 @@ int main(int argc, char** argv) {
     }
     std::printf("}\n");
   } else {
-    std::printf("%s on %s, %d thread(s): median %.3f ms, p90 %.3f ms over %d run(s); load %.1f ms\n",
-                a.model.c_str(), session.backend_info().name.c_str(), a.threads, median, p90,
-                a.runs, session.load_stats().load_ms);
-    std::printf("arena %zu bytes (tensors %zu), copied %llu bytes/run, peak RSS %lld KiB, %d nodes (%s)\n",
-                rs.arena_bytes, rs.tensor_bytes, static_cast<unsigned long long>(copied),
-                static_cast<long long>(ru.ru_maxrss), session.load_stats().nodes_after_passes,
-                session.load_stats().passes.ToString().c_str());
+    std::printf(
+        "%s on %s, %d thread(s): median %.3f ms, p90 %.3f ms over %d run(s); load %.1f ms\n",
+        a.model.c_str(), session.backend_info().name.c_str(), a.threads, median, p90, a.runs,
+        session.load_stats().load_ms);
+    std::printf(
+        "arena %zu bytes (tensors %zu), copied %llu bytes/run, peak RSS %lld KiB, %d nodes (%s)\n",
+        rs.arena_bytes, rs.tensor_bytes, static_cast<unsigned long long>(copied),
+        static_cast<long long>(ru.ru_maxrss), session.load_stats().nodes_after_passes,
+        session.load_stats().passes.ToString().c_str());
     for (size_t k = 0; k < outs.size(); ++k) {
       std::printf("output %zu '%s': %s%s\n", k, session.outputs()[k]->name.c_str(),
                   std::string(socd::graph::DTypeName(outs[k].dtype)).c_str(),

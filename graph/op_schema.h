@@ -31,16 +31,27 @@ class InferContext {
   size_t num_outputs() const { return node_.outputs.size(); }
   bool has_input(size_t i) const { return node_.has_input(i); }
   bool has_output(size_t i) const { return i < node_.outputs.size() && node_.outputs[i] != kNoValue; }
-  DType input_dtype(size_t i) const { return in_dtypes_[i]; }
-  const Shape& input_shape(size_t i) const { return *in_shapes_[i]; }
-  size_t input_rank(size_t i) const { return in_shapes_[i]->size(); }
+  // An index past the node's inputs (a malformed model with too few inputs) reads as an omitted
+  // input, undefined dtype and empty shape, so the op's checks fail cleanly instead of reading
+  // past the end.
+  DType input_dtype(size_t i) const {
+    return i < in_dtypes_.size() ? in_dtypes_[i] : DType::kUndefined;
+  }
+  const Shape& input_shape(size_t i) const {
+    static const Shape kNone;
+    return i < in_shapes_.size() ? *in_shapes_[i] : kNone;
+  }
+  size_t input_rank(size_t i) const { return input_shape(i).size(); }
   // The input's contents if known while planning (a constant, or computed from shapes only);
   // null otherwise. Ops whose output shape depends on an input's *values* (Reshape's shape,
   // Slice's starts...) call RequireValue, which fails with NeedsValue when it is unknown.
   const TensorView* input_value(size_t i) const { return has_input(i) ? in_values_[i] : nullptr; }
   absl::StatusOr<const TensorView*> RequireValue(size_t i) const;
 
+  // Outputs the node does not have (a model listing fewer outputs than the op can produce) are
+  // ignored.
   void set_output(size_t i, DType dt, Shape shape) {
+    if (i >= out_dtypes_.size()) return;
     out_dtypes_[i] = dt;
     out_shapes_[i] = std::move(shape);
   }
