@@ -54,7 +54,8 @@ absl::StatusOr<ShmRef> ParseShm(
 
 absl::Status InferHandler::Infer(const inference::ModelInferRequest& req,
                                  inference::ModelInferResponse* resp,
-                                 const std::function<bool()>& cancelled) {
+                                 const std::function<bool()>& cancelled,
+                                 std::chrono::steady_clock::time_point deadline) {
   using namespace infer_impl;  // NOLINT: file-local helpers
   const auto t_start = Clock::now();
   auto model_or = repo_->Get(req.model_name(), req.model_version());
@@ -192,12 +193,27 @@ absl::Status InferHandler::Infer(const inference::ModelInferRequest& req,
   if (cancelled && cancelled())
     return fail(absl::CancelledError("the client cancelled the request"));
 
+  // Scheduling parameters, as Triton's: "priority" (1 = highest) and "timeout" (microseconds).
+  uint32_t priority = 0;
+  uint64_t timeout_us = model->default_timeout_us;
+  for (const auto& [key, p] : req.parameters()) {
+    int64_t v = p.has_uint64_param() ? static_cast<int64_t>(p.uint64_param()) : p.int64_param();
+    if (key == "priority") {
+      if (v < 0) return fail(absl::InvalidArgumentError("parameter 'priority' must be >= 0"));
+      priority = static_cast<uint32_t>(v);
+    } else if (key == "timeout") {
+      if (v < 0) return fail(absl::InvalidArgumentError("parameter 'timeout' must be >= 0"));
+      if (model->allow_timeout_override || timeout_us == 0) timeout_us = static_cast<uint64_t>(v);
+    }
+  }
+  if (timeout_us > 0) {
+    deadline = std::min(deadline, t_start + std::chrono::microseconds(timeout_us));
+  }
   const auto t_queue = Clock::now();
   std::vector<graph::TensorView> outs;
-  std::unique_lock<std::mutex> lock(model->run_mu);
+  auto turn = model->queue->Acquire(priority, deadline, cancelled);
+  if (!turn.ok()) return fail(turn.status());
   const auto t_run = Clock::now();
-  if (cancelled && cancelled())
-    return fail(absl::CancelledError("the client cancelled the request"));
   absl::Status run = session.Run(views, outs);
   const auto t_ran = Clock::now();
   if (!run.ok()) return fail(run);
@@ -235,7 +251,7 @@ absl::Status InferHandler::Infer(const inference::ModelInferRequest& req,
       memory::CopyBytes(bytes->data(), t.data, t.bytes());
     }
   }
-  lock.unlock();
+  *turn = scheduler::Turn();  // the next request may run while stats are recorded
   const auto t_end = Clock::now();
   auto& st = model->stats;
   st.success_count++;

@@ -3,6 +3,9 @@
 // run, and output encoding. Every rejection names the field, tensor or region at fault.
 #pragma once
 
+#include <chrono>
+#include <functional>
+
 #include "absl/status/status.h"
 #include "daemon/model_repository.h"
 #include "daemon/shm_registry.h"
@@ -20,8 +23,12 @@ class InferHandler {
       : repo_(repo), shm_(shm), limits_(limits) {}
 
   // `cancelled` is polled before the model runs so abandoned requests do no work.
+  // `deadline` is the transport's (the gRPC deadline); the request's "timeout" parameter
+  // (microseconds) or the model's default queue timeout may shorten it.
   absl::Status Infer(const inference::ModelInferRequest& req, inference::ModelInferResponse* resp,
-                     const std::function<bool()>& cancelled = nullptr);
+                     const std::function<bool()>& cancelled = nullptr,
+                     std::chrono::steady_clock::time_point deadline =
+                         std::chrono::steady_clock::time_point::max());
 
  private:
   ModelRepository* repo_;

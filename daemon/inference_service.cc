@@ -14,6 +14,31 @@ grpc::Status ToGrpc(const absl::Status& s) {
 
 using grpc::Status;
 
+namespace service_impl {
+// The client's gRPC deadline on the steady clock (none: time_point::max()).
+std::chrono::steady_clock::time_point Deadline(grpc::ServerContext* ctx) {
+  auto d = ctx->deadline();
+  auto left = d - std::chrono::system_clock::now();
+  if (d == std::chrono::system_clock::time_point::max() || left > std::chrono::hours(24 * 365)) {
+    return std::chrono::steady_clock::time_point::max();
+  }
+  return std::chrono::steady_clock::now() +
+         std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
+}
+}  // namespace service_impl
+using service_impl::Deadline;
+
+Status InferenceService::RequireAdmin(Ctx* ctx, const char* what) const {
+  auto cred = peers_->Lookup(ctx->peer());
+  if (cred.ok() && admin_.IsAdmin(*cred)) return Status::OK;
+  std::string who = cred.ok() ? absl::StrCat("uid ", cred->uid, " gid ", cred->gid)
+                              : absl::StrCat("peer ", ctx->peer());
+  spdlog::warn("denied {} to {}", what, who);
+  return Status(grpc::StatusCode::PERMISSION_DENIED,
+                absl::StrCat(what, " is an admin operation; ", who,
+                             " is not root, socd's user or in the admin group"));
+}
+
 Status InferenceService::ServerLive(Ctx*, const inference::ServerLiveRequest*,
                                     inference::ServerLiveResponse* r) {
   r->set_live(true);
@@ -68,7 +93,8 @@ Status InferenceService::ModelMetadata(Ctx*, const inference::ModelMetadataReque
 
 Status InferenceService::ModelInfer(Ctx* ctx, const inference::ModelInferRequest* q,
                                     inference::ModelInferResponse* r) {
-  absl::Status s = handler_.Infer(*q, r, [ctx] { return ctx->IsCancelled(); });
+  absl::Status s = handler_.Infer(
+      *q, r, [ctx] { return ctx->IsCancelled(); }, Deadline(ctx));
   if (!s.ok()) spdlog::debug("ModelInfer '{}': {}", q->model_name(), std::string(s.message()));
   return ToGrpc(s);
 }
@@ -80,8 +106,8 @@ Status InferenceService::ModelStreamInfer(
   inference::ModelInferRequest q;
   while (stream->Read(&q)) {
     inference::ModelStreamInferResponse out;
-    absl::Status s =
-        handler_.Infer(q, out.mutable_infer_response(), [ctx] { return ctx->IsCancelled(); });
+    absl::Status s = handler_.Infer(
+        q, out.mutable_infer_response(), [ctx] { return ctx->IsCancelled(); }, Deadline(ctx));
     if (!s.ok()) {
       out.Clear();
       out.set_error_message(std::string(s.message()));
@@ -144,8 +170,10 @@ Status InferenceService::RepositoryIndex(Ctx*, const inference::RepositoryIndexR
   return Status::OK;
 }
 
-Status InferenceService::RepositoryModelLoad(Ctx*, const inference::RepositoryModelLoadRequest* q,
+Status InferenceService::RepositoryModelLoad(Ctx* ctx,
+                                             const inference::RepositoryModelLoadRequest* q,
                                              inference::RepositoryModelLoadResponse*) {
+  if (auto a = RequireAdmin(ctx, "model load"); !a.ok()) return a;
   if (repo_->options().mode != ControlMode::kExplicit) {
     return Status(grpc::StatusCode::UNAVAILABLE,
                   "explicit model load / unload is not allowed unless socd runs with "
@@ -154,9 +182,10 @@ Status InferenceService::RepositoryModelLoad(Ctx*, const inference::RepositoryMo
   return ToGrpc(repo_->Load(q->model_name()));
 }
 
-Status InferenceService::RepositoryModelUnload(Ctx*,
+Status InferenceService::RepositoryModelUnload(Ctx* ctx,
                                                const inference::RepositoryModelUnloadRequest* q,
                                                inference::RepositoryModelUnloadResponse*) {
+  if (auto a = RequireAdmin(ctx, "model unload"); !a.ok()) return a;
   if (repo_->options().mode != ControlMode::kExplicit) {
     return Status(grpc::StatusCode::UNAVAILABLE,
                   "explicit model load / unload is not allowed unless socd runs with "
@@ -183,14 +212,16 @@ Status InferenceService::SystemSharedMemoryStatus(
 }
 
 Status InferenceService::SystemSharedMemoryRegister(
-    Ctx*, const inference::SystemSharedMemoryRegisterRequest* q,
+    Ctx* ctx, const inference::SystemSharedMemoryRegisterRequest* q,
     inference::SystemSharedMemoryRegisterResponse*) {
+  if (auto a = RequireAdmin(ctx, "shared-memory registration"); !a.ok()) return a;
   return ToGrpc(shm_->Register(q->name(), q->key(), q->offset(), q->byte_size()));
 }
 
 Status InferenceService::SystemSharedMemoryUnregister(
-    Ctx*, const inference::SystemSharedMemoryUnregisterRequest* q,
+    Ctx* ctx, const inference::SystemSharedMemoryUnregisterRequest* q,
     inference::SystemSharedMemoryUnregisterResponse*) {
+  if (auto a = RequireAdmin(ctx, "shared-memory unregistration"); !a.ok()) return a;
   return ToGrpc(shm_->Unregister(q->name()));
 }
 

@@ -6,14 +6,16 @@
 #include "daemon/infer_handler.h"
 #include "daemon/model_repository.h"
 #include "daemon/shm_registry.h"
+#include "daemon/unix_listener.h"
 #include "inference.grpc.pb.h"
 
 namespace socd::daemon {
 
 class InferenceService final : public inference::GRPCInferenceService::Service {
  public:
-  InferenceService(ModelRepository* repo, ShmRegistry* shm, InferLimits limits = {})
-      : repo_(repo), shm_(shm), handler_(repo, shm, limits) {}
+  InferenceService(ModelRepository* repo, ShmRegistry* shm, const PeerRegistry* peers,
+                   AdminPolicy admin, InferLimits limits = {})
+      : repo_(repo), shm_(shm), peers_(peers), admin_(admin), handler_(repo, shm, limits) {}
   void set_ready(bool r) { ready_ = r; }
 
   using Ctx = grpc::ServerContext;
@@ -52,8 +54,13 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
       inference::SystemSharedMemoryUnregisterResponse*) override;
 
  private:
+  // PERMISSION_DENIED unless the caller's SO_PEERCRED credentials are an admin's.
+  grpc::Status RequireAdmin(Ctx* ctx, const char* what) const;
+
   ModelRepository* repo_;
   ShmRegistry* shm_;
+  const PeerRegistry* peers_;
+  AdminPolicy admin_;
   InferHandler handler_;
   std::atomic<bool> ready_{false};
 };

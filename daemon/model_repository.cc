@@ -115,6 +115,24 @@ absl::StatusOr<std::map<int64_t, std::shared_ptr<LoadedModel>>> ModelRepository:
       return absl::Status(s.code(), absl::StrCat("model '", name, "': ", s.message()));
     }
     m->session = *std::move(session);
+    scheduler::QueueOptions qo;
+    if (m->config.has_dynamic_batching()) {
+      const auto& db = m->config.dynamic_batching();
+      qo.priority_levels = std::max<uint32_t>(1, static_cast<uint32_t>(db.priority_levels()));
+      qo.default_priority = db.default_priority_level() > 0
+                                ? static_cast<uint32_t>(db.default_priority_level())
+                                : (qo.priority_levels + 1) / 2;
+      qo.max_queue_size = db.default_queue_policy().max_queue_size();
+      m->default_timeout_us = db.default_queue_policy().default_timeout_microseconds();
+      m->allow_timeout_override =
+          db.default_queue_policy().allow_timeout_override() || !db.has_default_queue_policy();
+      if (qo.default_priority > qo.priority_levels) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("model '", name, "': default_priority_level ", qo.default_priority,
+                         " exceeds priority_levels ", qo.priority_levels));
+      }
+    }
+    m->queue = std::make_unique<scheduler::RequestQueue>(qo);
     loaded[v] = std::move(m);
   }
   return loaded;

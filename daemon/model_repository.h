@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "model_config.pb.h"
+#include "scheduler/request_queue.h"
 #include "scheduler/session.h"
 
 namespace socd::daemon {
@@ -32,7 +33,10 @@ struct LoadedModel {
   int64_t version = 0;
   inference::ModelConfig config;  // as given, completed from the model where it was silent
   std::unique_ptr<scheduler::Session> session;
-  std::mutex run_mu;  // a Session runs one request at a time
+  // Orders requests (priority, deadlines, queue bound); a Session runs one request at a time.
+  std::unique_ptr<scheduler::RequestQueue> queue;
+  uint64_t default_timeout_us = 0;  // 0: none
+  bool allow_timeout_override = true;
   ModelStats stats;
 };
 

@@ -12,7 +12,8 @@ namespace socd::scheduler {
 namespace {
 
 absl::StatusOr<std::unique_ptr<backends::Backend>> MakeBackend(const SessionOptions& opts) {
-  if (opts.backend == "cpu") return std::unique_ptr<backends::Backend>(new cpu::CpuBackend(opts.threads));
+  if (opts.backend == "cpu")
+    return std::unique_ptr<backends::Backend>(new cpu::CpuBackend(opts.threads));
   return absl::InvalidArgumentError(
       absl::StrCat("unknown backend '", opts.backend, "' (available: cpu)"));
 }
@@ -25,7 +26,8 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Load(const std::string& path,
   auto g = graph::ImportOnnxFile(path);
   if (!g.ok()) return g.status();
   auto s = FromGraph(*std::move(g), opts);
-  if (!s.ok()) return absl::Status(s.status().code(), absl::StrCat(path, ": ", s.status().message()));
+  if (!s.ok())
+    return absl::Status(s.status().code(), absl::StrCat(path, ": ", s.status().message()));
   (*s)->load_stats_.load_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   return s;
@@ -63,7 +65,10 @@ absl::StatusOr<std::unique_ptr<Session>> Session::FromGraph(graph::Graph g,
   bool all_static = true;
   for (int i : s->graph_->inputs) {
     const auto& t = s->graph_->values[i].type;
-    if (!t.has_shape) { all_static = false; break; }
+    if (!t.has_shape) {
+      all_static = false;
+      break;
+    }
     graph::Shape sh;
     for (const auto& d : t.dims) {
       if (!d.is_static()) all_static = false;
@@ -94,8 +99,8 @@ std::vector<const graph::Value*> Session::outputs() const {
 absl::Status Session::Run(const std::vector<graph::TensorView>& inputs,
                           std::vector<graph::TensorView>& outputs) {
   if (inputs.size() != graph_->inputs.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("model expects ", graph_->inputs.size(),
-                                                   " inputs, got ", inputs.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("model expects ", graph_->inputs.size(), " inputs, got ", inputs.size()));
   }
   for (size_t i = 0; i < inputs.size(); ++i) {
     const graph::Value& v = graph_->values[graph_->inputs[i]];

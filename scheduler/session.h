@@ -21,7 +21,7 @@ struct SessionOptions {
 };
 
 struct LoadStats {
-  double load_ms = 0;      // import + passes + compile + first plan
+  double load_ms = 0;  // import + passes + compile + first plan
   int nodes_imported = 0;
   int nodes_after_passes = 0;
   graph::PassStats passes;

@@ -1,0 +1,39 @@
+// Runs one ONNX backend test folder (model.onnx + test_data_set_*/) through a Session and
+// classifies the result.
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace socd::conformance {
+
+enum class Outcome {
+  kPass,
+  // The engine refused the model cleanly: UNIMPLEMENTED naming the operator or type.
+  kUnsupported,
+  // Wrong output, or any other error (including a crash or timeout of the test's process).
+  kFail,
+};
+const char* OutcomeName(Outcome o);
+
+struct RunResult {
+  Outcome outcome = Outcome::kFail;
+  std::string message;  // why it did not pass; empty on pass
+  int datasets = 0;     // test_data_sets run
+  double max_abs_err = 0;
+};
+
+// True for the clean refusal that counts as unsupported rather than failed.
+bool IsUnsupportedOperator(const absl::Status& s);
+
+struct RunOptions {
+  double rtol = 1e-3, atol = 1e-4;
+  bool isolate = true;  // run in a forked child so a crashing kernel fails only its test
+  int timeout_s = 120;  // per test, only when isolated
+};
+
+// Loads `test_dir`/model.onnx (CPU backend, one thread) and checks every test_data_set_N.
+RunResult RunTest(const std::string& test_dir, const RunOptions& opts);
+
+}  // namespace socd::conformance
