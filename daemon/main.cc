@@ -1,11 +1,12 @@
 // socd: the inference daemon. Serves the KServe v2 / Triton gRPC API over a Unix socket from a
-// Triton-layout model repository.
+// Triton-layout model repository. Settings: /etc/socd/socd.conf (or --config FILE), overridden
+// by flags named after the config fields (see proto/socd_config.proto):
 //
 //   socd --model-repository DIR [--listen unix:PATH] [--model-control-mode none|explicit]
 //        [--load-model NAME]... [--threads N] [--max-message-mb N] [--log-level LEVEL]
+//        [--socket-group NAME] [--socket-mode OCTAL] [--admin-group NAME] [--config FILE]
 #include <grp.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,10 +14,9 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "daemon/config.h"
 #include "daemon/inference_service.h"
 #include "daemon/model_repository.h"
 #include "daemon/shm_registry.h"
@@ -26,25 +26,15 @@
 
 namespace {
 
-struct Flags {
-  std::string repo;
-  std::string listen = "unix:/run/socd/socd.sock";
-  std::string mode = "none";
-  std::vector<std::string> load;
-  int threads = 1;
-  int max_message_mb = 256;
-  std::string log_level = "info";
-  std::string socket_group;  // group allowed to connect (inference); default: socd's group
-  std::string admin_group;   // members may load/unload models and register shared memory
-  mode_t socket_mode = 0660;
-};
-
-int Usage() {
-  std::fprintf(stderr,
-               "usage: socd --model-repository DIR [--listen unix:PATH] "
-               "[--model-control-mode none|explicit] [--load-model NAME]... [--threads N] "
-               "[--max-message-mb N] [--log-level trace|debug|info|warn|error] "
-               "[--socket-group NAME] [--admin-group NAME] [--socket-mode OCTAL]\n");
+int Usage(FILE* out) {
+  std::fprintf(
+      out,
+      "usage: socd [--config FILE] --model-repository DIR [--listen unix:PATH|HOST:PORT]\n"
+      "            [--model-control-mode none|explicit] [--load-model NAME]...\n"
+      "            [--threads N] [--max-message-mb N] [--log-level trace|debug|info|warn|error]\n"
+      "            [--socket-group NAME] [--socket-mode OCTAL] [--admin-group NAME]\n"
+      "Flags override the config file (default %s, protobuf text, fields as flags).\n",
+      socd::daemon::kDefaultConfigPath);
   return 2;
 }
 
@@ -55,51 +45,45 @@ std::string UnixPath(const std::string& target) {
   return "";
 }
 
+bool GroupId(const std::string& name, gid_t* out) {
+  if (name.empty()) return true;
+  struct group* g = getgrnam(name.c_str());
+  if (!g) return false;
+  *out = g->gr_gid;
+  return true;
+}
+
+void SetLogLevel(const std::string& level) {
+  auto l = spdlog::level::from_str(level);
+  if (l == spdlog::level::off && level != "off") {
+    spdlog::warn("unknown log level '{}', keeping the current one", level);
+    return;
+  }
+  spdlog::set_level(l);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  Flags f;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    auto eq = a.find('=');
-    std::string key = a.substr(0, eq);
-    auto val = [&]() { return eq != std::string::npos ? a.substr(eq + 1) : next(); };
-    if (key == "--model-repository")
-      f.repo = val();
-    else if (key == "--listen")
-      f.listen = val();
-    else if (key == "--model-control-mode")
-      f.mode = val();
-    else if (key == "--load-model")
-      f.load.push_back(val());
-    else if (key == "--threads")
-      f.threads = std::atoi(val().c_str());
-    else if (key == "--max-message-mb")
-      f.max_message_mb = std::atoi(val().c_str());
-    else if (key == "--log-level")
-      f.log_level = val();
-    else if (key == "--socket-group")
-      f.socket_group = val();
-    else if (key == "--admin-group")
-      f.admin_group = val();
-    else if (key == "--socket-mode")
-      f.socket_mode = static_cast<mode_t>(std::strtol(val().c_str(), nullptr, 8));
-    else if (key == "--version") {
-      std::printf("socd %s\n", SOCD_VERSION);
-      return 0;
-    } else if (key == "-h" || key == "--help") {
-      Usage();
-      return 0;
-    } else
-      return Usage();
+  auto cl = socd::daemon::ParseCommandLine(argc, argv);
+  if (!cl.ok()) {
+    std::fprintf(stderr, "socd: %s\n", std::string(cl.status().message()).c_str());
+    return Usage(stderr);
   }
-  if (f.repo.empty() || f.threads < 1 || f.max_message_mb < 1) return Usage();
-  spdlog::set_level(spdlog::level::from_str(f.log_level));
+  if (cl->help) return Usage(stdout), 0;
+  if (cl->version) return std::printf("socd %s\n", SOCD_VERSION), 0;
+  const socd::DaemonConfig& cfg = cl->config;
+  if (cfg.model_repository().empty() || cfg.threads() < 1 || cfg.max_message_mb() < 1) {
+    std::fprintf(stderr,
+                 "socd: --model-repository is required; threads and max_message_mb must be >= 1\n");
+    return Usage(stderr);
+  }
   // journald adds its own timestamps; keep lines short and greppable.
   spdlog::set_pattern(getenv("INVOCATION_ID") ? "[%l] %v" : "%Y-%m-%d %H:%M:%S.%e [%l] %v");
+  SetLogLevel(cfg.log_level());
+  if (!cl->config_path.empty()) spdlog::info("configuration from {}", cl->config_path);
 
-  // Signals are taken synchronously by one thread (sigwait), so block them before any other
+  // Signals are taken synchronously by this thread (sigwait), so block them before any other
   // thread (gRPC's, the kernels' pools) exists.
   sigset_t sigs;
   sigemptyset(&sigs);
@@ -109,79 +93,80 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
   socd::daemon::RepositoryOptions ro;
-  ro.threads = f.threads;
-  if (f.mode == "none")
+  ro.threads = static_cast<int>(cfg.threads());
+  if (cfg.model_control_mode() == "none")
     ro.mode = socd::daemon::ControlMode::kNone;
-  else if (f.mode == "explicit")
+  else if (cfg.model_control_mode() == "explicit")
     ro.mode = socd::daemon::ControlMode::kExplicit;
-  else
-    return Usage();
-  socd::daemon::ModelRepository repo(f.repo, ro);
+  else {
+    std::fprintf(stderr, "socd: model_control_mode must be none or explicit\n");
+    return Usage(stderr);
+  }
+  socd::daemon::ModelRepository repo(cfg.model_repository(), ro);
   socd::daemon::ShmRegistry shm;
   socd::daemon::PeerRegistry peers;
   socd::daemon::AdminPolicy admin;
   admin.daemon_uid = getuid();
   gid_t socket_gid = static_cast<gid_t>(-1);
-  auto group_id = [](const std::string& name, gid_t* out) {
-    if (name.empty()) return true;
-    struct group* g = getgrnam(name.c_str());
-    if (!g) return false;
-    *out = g->gr_gid;
-    return true;
-  };
-  if (!group_id(f.admin_group, &admin.admin_gid) || !group_id(f.socket_group, &socket_gid)) {
-    spdlog::error("unknown group in --admin-group/--socket-group");
+  if (!GroupId(cfg.admin_group(), &admin.admin_gid) || !GroupId(cfg.socket_group(), &socket_gid)) {
+    spdlog::error("unknown group '{}' / '{}' (admin_group / socket_group)", cfg.admin_group(),
+                  cfg.socket_group());
     return 2;
   }
   socd::daemon::InferenceService service(&repo, &shm, &peers, admin);
 
   grpc::ServerBuilder builder;
-  std::string path = UnixPath(f.listen);
+  const std::string path = UnixPath(cfg.listen());
   std::unique_ptr<socd::daemon::UnixListener> listener;
   if (!path.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-    auto l = socd::daemon::UnixListener::Bind(path, f.socket_mode, socket_gid);
+    auto l =
+        socd::daemon::UnixListener::Bind(path, static_cast<mode_t>(cfg.socket_mode()), socket_gid);
     if (!l.ok()) {
       spdlog::error("{}", std::string(l.status().message()));
       return 1;
     }
     listener = *std::move(l);
   } else {
-    // TCP only when asked for; the address given decides (loopback unless stated otherwise).
-    builder.AddListeningPort(f.listen, grpc::InsecureServerCredentials());
+    // TCP only when configured, on the address given (no TLS: loopback or a trusted network).
+    builder.AddListeningPort(cfg.listen(), grpc::InsecureServerCredentials());
   }
   builder.RegisterService(&service);
-  builder.SetMaxReceiveMessageSize(f.max_message_mb * 1024 * 1024);
-  builder.SetMaxSendMessageSize(f.max_message_mb * 1024 * 1024);
+  const int max_bytes = static_cast<int>(std::min<uint32_t>(cfg.max_message_mb(), 2047)) << 20;
+  builder.SetMaxReceiveMessageSize(max_bytes);
+  builder.SetMaxSendMessageSize(max_bytes);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server) {
-    spdlog::error("cannot start the gRPC server on {}", f.listen);
+    spdlog::error("cannot start the gRPC server on {}", cfg.listen());
     return 1;
   }
   if (listener) listener->Start(server.get(), &peers);
-  std::printf("socd listening on %s\n", f.listen.c_str());
+  std::printf("socd listening on %s\n", cfg.listen().c_str());
   std::fflush(stdout);
 
   (void)socd::daemon::NotifyStatus("loading models");
   auto t0 = std::chrono::steady_clock::now();
-  if (ro.mode == socd::daemon::ControlMode::kNone) {
-    repo.LoadAll();
-  } else {
-    for (const auto& n : f.load) {
+  auto load_configured = [&](const socd::DaemonConfig& c) {
+    if (ro.mode == socd::daemon::ControlMode::kNone) {
+      repo.LoadAll();
+      return;
+    }
+    for (const auto& n : c.load_model()) {
       if (n == "*")
         repo.LoadAll();
       else if (auto s = repo.Load(n); !s.ok())
         spdlog::error("{}", std::string(s.message()));
     }
-  }
+  };
+  load_configured(cfg);
   service.set_ready(true);
   spdlog::info(
       "ready in {:.0f} ms: {} model version(s) loaded from {}",
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(),
-      repo.Loaded().size(), f.repo);
-  if (absl::Status s = socd::daemon::NotifyReady(
-          absl::StrCat(repo.Loaded().size(), " model version(s) loaded from ", f.repo));
+      repo.Loaded().size(), cfg.model_repository());
+  if (absl::Status s = socd::daemon::NotifyReady(absl::StrCat(
+          repo.Loaded().size(), " model version(s) loaded from ", cfg.model_repository()));
       !s.ok()) {
     spdlog::warn("{}", std::string(s.message()));
   }
@@ -202,7 +187,18 @@ int main(int argc, char** argv) {
       sigwait(&sigs, &sig);
     }
     if (sig == SIGHUP) {
-      spdlog::info("SIGHUP: configuration reload is not implemented yet; ignoring");
+      // Reload what can change without a restart: the log level and, in mode none, models
+      // added to the repository since. Listening settings need a restart.
+      auto fresh = socd::daemon::ReloadConfig(argc, argv);
+      if (!fresh.ok()) {
+        spdlog::error("SIGHUP: keeping the running configuration: {}",
+                      std::string(fresh.status().message()));
+        continue;
+      }
+      SetLogLevel(fresh->log_level());
+      if (ro.mode == socd::daemon::ControlMode::kNone) repo.LoadAll();
+      spdlog::info("SIGHUP: configuration reloaded; {} model version(s) loaded",
+                   repo.Loaded().size());
       continue;
     }
     spdlog::info("{}: draining in-flight requests (up to 10 s)", strsignal(sig));
