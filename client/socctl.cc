@@ -6,6 +6,7 @@
 //     models load|unload NAME        (admin)
 //     infer MODEL [--input NAME=FILE.npy]... [--output-dir DIR]
 //     perf MODEL [--concurrency N] [--duration S]
+//     metrics [--metrics-port N] [--metrics-address ADDR]   Prometheus metrics (HTTP)
 //     completion bash
 // Exit status: 0 ok, 1 the server refused or failed, 2 usage, 3 cannot reach the server.
 #include <unistd.h>
@@ -22,6 +23,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "client/metrics_fetch.h"
+#include "client/socctl_admin.h"
 #include "client/socd_client.h"
 
 namespace {
@@ -38,9 +41,13 @@ struct Opts {
 int Usage() {
   std::fprintf(stderr,
                "usage: socctl [--socket PATH] [--json] COMMAND\n"
-               "  status\n  models [load|unload NAME]\n"
+               "  status                     backends, models, queues, memory\n"
+               "  models [load|unload NAME]  repository index; load/unload need admin rights\n"
+               "  plan MODEL                 how the model is partitioned across backends\n"
+               "  thermal [set KEY=VALUE...] thermal policy (set needs admin rights)\n"
                "  infer MODEL [--input NAME=FILE.npy]... [--output-dir DIR]\n"
                "  perf MODEL [--concurrency N] [--duration SECONDS]\n"
+               "  metrics [--metrics-port N] [--metrics-address ADDR]\n"
                "  completion bash\n");
   return 2;
 }
@@ -289,16 +296,45 @@ int Perf(Client& c, const Opts& o, const std::string& target) {
   return errors > 0 ? 1 : 0;
 }
 
+// Not gRPC: the daemon serves Prometheus metrics over HTTP (--metrics-port, Triton's 8002).
+int Metrics(const Opts& o) {
+  std::string address = "127.0.0.1";
+  int port = 8002;
+  for (size_t i = 1; i < o.args.size(); i += 2) {
+    if (i + 1 >= o.args.size()) return Usage();
+    if (o.args[i] == "--metrics-port")
+      port = std::atoi(o.args[i + 1].c_str());
+    else if (o.args[i] == "--metrics-address")
+      address = o.args[i + 1];
+    else
+      return Usage();
+  }
+  if (port <= 0 || port > 65535) return Usage();
+  auto body = socd::client::FetchHttp(address, port, "/metrics", std::chrono::seconds(10));
+  if (!body.ok()) return Fail(body.status());
+  if (!o.json) {
+    std::fwrite(body->data(), 1, body->size(), stdout);
+    return 0;
+  }
+  auto samples = socd::client::ParseMetricsText(*body);
+  if (!samples.ok()) return Fail(samples.status());
+  std::printf("%s\n", socd::client::MetricSamplesToJson(*samples).c_str());
+  return 0;
+}
+
 int Completion() {
   std::printf(
       "_socctl() {\n"
       "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
       "  case $prev in\n"
-      "    socctl) COMPREPLY=($(compgen -W 'status models infer perf completion --socket --json' "
+      "    socctl) COMPREPLY=($(compgen -W 'status models plan thermal infer perf metrics "
+      "completion --socket "
+      "--json' "
       "-- \"$cur\"));;\n"
       "    models) COMPREPLY=($(compgen -W 'load unload' -- \"$cur\"));;\n"
       "    perf) ;;\n"
-      "    *) COMPREPLY=($(compgen -W '--input --output-dir --concurrency --duration' -- "
+      "    *) COMPREPLY=($(compgen -W '--input --output-dir --concurrency --duration "
+      "--metrics-port --metrics-address' -- "
       "\"$cur\"));;\n"
       "  esac\n"
       "}\n"
@@ -324,10 +360,24 @@ int main(int argc, char** argv) {
   }
   if (o.args.empty()) return Usage();
   if (o.args[0] == "completion") return Completion();
+  if (o.args[0] == "metrics") return Metrics(o);
   std::string target = o.socket.find(':') != std::string::npos ? o.socket : "unix:" + o.socket;
   auto c = Client::Connect(target);
   const std::string& cmd = o.args[0];
-  if (cmd == "status") return Status(*c, o);
+  if (cmd == "status") {
+    // socd's admin API gives backends, queues and memory; a plain KServe server (Triton) does
+    // not have it, so fall back to the inference API's view.
+    auto st = c->AdminStatus();
+    if (st.ok() || st.status().code() != absl::StatusCode::kUnimplemented) {
+      return socd::socctl::AdminStatus(*c, o.json, o.socket);
+    }
+    return Status(*c, o);
+  }
+  if (cmd == "plan")
+    return o.args.size() == 2 ? socd::socctl::Plan(*c, o.json, o.args[1]) : Usage();
+  if (cmd == "thermal") {
+    return socd::socctl::Thermal(*c, o.json, {o.args.begin() + 1, o.args.end()});
+  }
   if (cmd == "models") return Models(*c, o);
   if (cmd == "infer") return Infer(*c, o);
   if (cmd == "perf") return Perf(*c, o, target);

@@ -33,7 +33,9 @@ std::unique_ptr<Client> Client::Connect(const std::string& target) {
 }
 
 Client::Client(std::shared_ptr<grpc::Channel> ch)
-    : channel_(std::move(ch)), stub_(inference::GRPCInferenceService::NewStub(channel_)) {}
+    : channel_(std::move(ch)),
+      stub_(inference::GRPCInferenceService::NewStub(channel_)),
+      admin_(socd::admin::v1::Admin::NewStub(channel_)) {}
 
 namespace client_impl {
 template <typename Req, typename Resp, typename Fn>
@@ -127,6 +129,37 @@ absl::StatusOr<std::vector<Tensor>> Client::Infer(const std::string& model,
     out.push_back(std::move(t));
   }
   return out;
+}
+
+absl::StatusOr<socd::admin::v1::Status> Client::AdminStatus() {
+  return client_impl::Call<socd::admin::v1::StatusRequest, socd::admin::v1::Status>(
+      [this](grpc::ClientContext* c, const auto& q, auto* r) { return admin_->GetStatus(c, q, r); },
+      socd::admin::v1::StatusRequest{});
+}
+
+absl::StatusOr<socd::admin::v1::Plan> Client::Plan(const std::string& model) {
+  socd::admin::v1::PlanRequest q;
+  q.set_model(model);
+  return client_impl::Call<socd::admin::v1::PlanRequest, socd::admin::v1::Plan>(
+      [this](grpc::ClientContext* c, const auto& q, auto* r) { return admin_->GetPlan(c, q, r); },
+      q);
+}
+
+absl::StatusOr<socd::admin::v1::ThermalPolicy> Client::GetThermalPolicy() {
+  return client_impl::Call<socd::admin::v1::ThermalPolicyRequest, socd::admin::v1::ThermalPolicy>(
+      [this](grpc::ClientContext* c, const auto& q, auto* r) {
+        return admin_->GetThermalPolicy(c, q, r);
+      },
+      socd::admin::v1::ThermalPolicyRequest{});
+}
+
+absl::StatusOr<socd::admin::v1::ThermalPolicy> Client::SetThermalPolicy(
+    const socd::admin::v1::ThermalPolicy& p) {
+  return client_impl::Call<socd::admin::v1::ThermalPolicy, socd::admin::v1::ThermalPolicy>(
+      [this](grpc::ClientContext* c, const auto& q, auto* r) {
+        return admin_->SetThermalPolicy(c, q, r);
+      },
+      p);
 }
 
 }  // namespace socd::client

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "admin.grpc.pb.h"
 #include "inference.grpc.pb.h"
 
 namespace socd::client {
@@ -44,10 +45,18 @@ class Client {
   // The prepared request form, for load generators that send the same request many times.
   absl::StatusOr<inference::ModelInferResponse> InferRaw(const inference::ModelInferRequest& req);
 
+  // socd's admin API (socd.admin.v1.Admin).
+  absl::StatusOr<socd::admin::v1::Status> AdminStatus();
+  absl::StatusOr<socd::admin::v1::Plan> Plan(const std::string& model);
+  absl::StatusOr<socd::admin::v1::ThermalPolicy> GetThermalPolicy();
+  absl::StatusOr<socd::admin::v1::ThermalPolicy> SetThermalPolicy(
+      const socd::admin::v1::ThermalPolicy& p);
+
  private:
   explicit Client(std::shared_ptr<grpc::Channel> ch);
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<inference::GRPCInferenceService::Stub> stub_;
+  std::unique_ptr<socd::admin::v1::Admin::Stub> admin_;
 };
 
 absl::Status FromGrpc(const grpc::Status& s);

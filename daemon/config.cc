@@ -20,6 +20,7 @@ socd::DaemonConfig DefaultConfig() {
   c.set_max_message_mb(256);
   c.set_log_level("info");
   c.set_metrics_address("127.0.0.1");
+  c.set_metrics_port(8002);  // as Triton; --metrics-port 0 turns metrics off
   return c;
 }
 

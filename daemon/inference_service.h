@@ -17,6 +17,7 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
                    AdminPolicy admin, InferLimits limits = {})
       : repo_(repo), shm_(shm), peers_(peers), admin_(admin), handler_(repo, shm, limits) {}
   void set_ready(bool r) { ready_ = r; }
+  bool ready() const { return ready_.load(); }
 
   using Ctx = grpc::ServerContext;
   grpc::Status ServerLive(Ctx*, const inference::ServerLiveRequest*,

@@ -16,12 +16,16 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "daemon/admin_service.h"
 #include "daemon/config.h"
 #include "daemon/inference_service.h"
+#include "daemon/metrics.h"
+#include "daemon/metrics_http.h"
 #include "daemon/model_repository.h"
 #include "daemon/shm_registry.h"
 #include "daemon/systemd_notify.h"
 #include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
 #include "spdlog/spdlog.h"
 
 namespace {
@@ -115,6 +119,8 @@ int main(int argc, char** argv) {
   }
   socd::daemon::InferenceService service(&repo, &shm, &peers, admin);
 
+  // grpc.health.v1.Health (Check/Watch): NOT_SERVING while loading and draining.
+  grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   const std::string path = UnixPath(cfg.listen());
   std::unique_ptr<socd::daemon::UnixListener> listener;
@@ -133,6 +139,9 @@ int main(int argc, char** argv) {
     builder.AddListeningPort(cfg.listen(), grpc::InsecureServerCredentials());
   }
   builder.RegisterService(&service);
+  socd::daemon::AdminService admin_service(&repo, &shm, &peers, admin,
+                                           [&service] { return service.ready(); });
+  builder.RegisterService(&admin_service);
   const int max_bytes = static_cast<int>(std::min<uint32_t>(cfg.max_message_mb(), 2047)) << 20;
   builder.SetMaxReceiveMessageSize(max_bytes);
   builder.SetMaxSendMessageSize(max_bytes);
@@ -141,9 +150,33 @@ int main(int argc, char** argv) {
     spdlog::error("cannot start the gRPC server on {}", cfg.listen());
     return 1;
   }
+  auto set_serving = [&server](bool serving) {
+    if (grpc::HealthCheckServiceInterface* hc = server->GetHealthCheckService()) {
+      hc->SetServingStatus("", serving);
+      hc->SetServingStatus("inference.GRPCInferenceService", serving);
+    }
+  };
+  set_serving(false);
   if (listener) listener->Start(server.get(), &peers);
   std::printf("socd listening on %s\n", cfg.listen().c_str());
   std::fflush(stdout);
+
+  socd::daemon::Metrics metrics(&repo);
+  std::unique_ptr<socd::daemon::MetricsHttpServer> metrics_server;
+  if (cfg.metrics_port() != 0) {
+    socd::daemon::MetricsHttpOptions mo;
+    mo.address = cfg.metrics_address();
+    mo.port = static_cast<int>(cfg.metrics_port());
+    auto ms = socd::daemon::MetricsHttpServer::Start(mo, [&metrics] { return metrics.Render(); });
+    if (ms.ok()) {
+      metrics_server = *std::move(ms);
+      std::printf("socd metrics on %s\n", metrics_server->url().c_str());
+      std::fflush(stdout);
+    } else {
+      // Metrics are auxiliary: a port already taken must not keep inference down.
+      spdlog::error("metrics disabled: {}", std::string(ms.status().message()));
+    }
+  }
 
   (void)socd::daemon::NotifyStatus("loading models");
   auto t0 = std::chrono::steady_clock::now();
@@ -161,6 +194,7 @@ int main(int argc, char** argv) {
   };
   load_configured(cfg);
   service.set_ready(true);
+  set_serving(true);
   spdlog::info(
       "ready in {:.0f} ms: {} model version(s) loaded from {}",
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(),
@@ -204,11 +238,13 @@ int main(int argc, char** argv) {
     spdlog::info("{}: draining in-flight requests (up to 10 s)", strsignal(sig));
     (void)socd::daemon::NotifyStopping();
     service.set_ready(false);
+    set_serving(false);
     if (listener) listener->Stop();  // no new connections while draining
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
     break;
   }
   listener.reset();
+  if (metrics_server) metrics_server->Stop();
   spdlog::info("socd stopped");
   return 0;
 }

@@ -114,10 +114,13 @@ absl::StatusOr<std::vector<InferredValue>> InferGraph(const Graph& g,
   for (const Node& n : g.nodes) {
     ins.assign(n.inputs.size(), nullptr);
     bool all_values = true;
+    // Shape and Size read only their input's shape, which is known here even when its contents
+    // are not: evaluating them lets Shape -> Gather -> Concat -> Reshape chains plan statically.
+    const bool shape_only = n.domain.empty() && (n.op_type == "Shape" || n.op_type == "Size");
     for (size_t i = 0; i < n.inputs.size(); ++i) {
       if (n.inputs[i] == kNoValue) continue;
       ins[i] = &vals[n.inputs[i]];
-      all_values = all_values && ins[i]->value != nullptr;
+      all_values = all_values && (ins[i]->value != nullptr || shape_only);
     }
     if (auto s = InferNode(n, ins, outs); !s.ok()) return s;
     int64_t out_elems = 0;
@@ -128,7 +131,10 @@ absl::StatusOr<std::vector<InferredValue>> InferGraph(const Graph& g,
     if (opts.evaluator && all_values && out_elems <= opts.max_eval_elements) {
       std::vector<TensorView> in_views(n.inputs.size());
       for (size_t i = 0; i < n.inputs.size(); ++i)
-        if (ins[i]) in_views[i] = ins[i]->value->view();
+        if (ins[i]) {
+          in_views[i] = ins[i]->value ? ins[i]->value->view()
+                                      : TensorView{ins[i]->dtype, ins[i]->shape, nullptr};
+        }
       std::vector<std::shared_ptr<Tensor>> results(n.outputs.size());
       std::vector<TensorView> out_views(n.outputs.size());
       for (size_t o = 0; o < n.outputs.size(); ++o) {

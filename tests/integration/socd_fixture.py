@@ -13,7 +13,10 @@ class Socd:
         self.url = "unix://" + self.sock
         self.log = open(os.path.join(self.dir, "socd.log"), "w+")
         self.proc = subprocess.Popen(
-            [socd_bin, "--model-repository", repo, "--listen", "unix:" + self.sock, *extra_args],
+            # Metrics off unless a test asks (extra_args come later and win): many test
+            # daemons must not contend for the default port 8002.
+            [socd_bin, "--model-repository", repo, "--listen", "unix:" + self.sock,
+             "--metrics-port", "0", *extra_args],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
         import tritonclient.grpc as grpcclient
