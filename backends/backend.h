@@ -23,8 +23,8 @@ absl::string_view BackendKindName(BackendKind k);
 // The numbers the cost model needs. Backends fill what they know; 0 means unknown.
 struct BackendInfo {
   BackendKind kind = BackendKind::kCpu;
-  std::string name;               // "cpu (AVX2, dnnl sgemm)", "vulkan: llvmpipe", ...
-  bool unified_memory = true;     // can import host memory without copies
+  std::string name;            // "cpu (AVX2, dnnl sgemm)", "vulkan: llvmpipe", ...
+  bool unified_memory = true;  // can import host memory without copies
   double peak_gflops_fp32 = 0;
   double peak_gops_int8 = 0;
   double bandwidth_gbps = 0;
@@ -33,9 +33,9 @@ struct BackendInfo {
 };
 
 struct RunStats {
-  size_t arena_bytes = 0;        // single arena holding all intermediates
-  size_t tensor_bytes = 0;       // sum of all intermediates (what no reuse would need)
-  bool dynamic = false;          // shapes depended on run-time values: no static plan
+  size_t arena_bytes = 0;   // single arena holding all intermediates
+  size_t tensor_bytes = 0;  // sum of all intermediates (what no reuse would need)
+  bool dynamic = false;     // shapes depended on run-time values: no static plan
 };
 
 class CompiledPartition {
@@ -45,8 +45,15 @@ class CompiledPartition {
   // shapes are the ones already prepared.
   virtual absl::Status Prepare(const std::vector<graph::Shape>& input_shapes) = 0;
   // Runs on caller-owned inputs. `outputs` receives views valid until the next Run/Prepare.
+  // `out_dest` (optional, one pointer per graph output, null = no preference) names caller
+  // memory of at least the planned output size (planned_outputs): the partition writes
+  // those outputs there directly where it can, and copies (counted) where it cannot.
   virtual absl::Status Run(const std::vector<graph::TensorView>& inputs,
-                           std::vector<graph::TensorView>& outputs) = 0;
+                           std::vector<graph::TensorView>& outputs,
+                           const std::vector<void*>& out_dest = {}) = 0;
+  // Output types and shapes (data null) of the static plan for the prepared input shapes;
+  // empty when the plan is dynamic (shapes known only after running).
+  virtual std::vector<graph::TensorView> planned_outputs() const = 0;
   virtual RunStats stats() const = 0;
 };
 

@@ -213,15 +213,46 @@ absl::Status InferHandler::Infer(const inference::ModelInferRequest& req,
   std::vector<graph::TensorView> outs;
   auto turn = model->queue->Acquire(priority, deadline, cancelled);
   if (!turn.ok()) return fail(turn.status());
+  // With a static plan the output sizes are known before running, so each output is written
+  // by its kernel straight into the client's shared-memory region or the response message:
+  // no staging copy. Outputs whose size is only known after running are copied (counted).
+  std::vector<graph::Shape> in_shapes;
+  for (const auto& v : views) in_shapes.push_back(v.shape);
+  const std::vector<graph::TensorView> planned = session.PlannedOutputs(in_shapes);
+  std::vector<void*> dest(model_outputs.size(), nullptr);
+  std::vector<std::string*> raw_slot(wanted.size(), nullptr);
+  for (size_t w = 0; w < wanted.size(); ++w) {
+    const auto& [o, shm] = wanted[w];
+    if (!shm.used) raw_slot[w] = resp->add_raw_output_contents();
+    if (planned.empty() || dest[o] != nullptr) continue;
+    const size_t bytes = planned[o].bytes();
+    if (!shm.used) {
+      raw_slot[w]->resize(bytes);
+      dest[o] = raw_slot[w]->data();
+      continue;
+    }
+    auto region = shm_->Find(shm.region);
+    if (!region.ok() || shm.byte_size < bytes) continue;  // reported below, after the run
+    auto p = (*region)->Slice(shm.offset, bytes);
+    if (!p.ok()) continue;
+    // A region the request also reads from must not be written while kernels still read.
+    bool overlaps = false;
+    for (const auto& v : views) {
+      const auto* a = static_cast<const uint8_t*>(v.data);
+      overlaps = overlaps || (a != nullptr && a < *p + bytes && *p < a + v.bytes());
+    }
+    if (!overlaps) dest[o] = *p;
+  }
   const auto t_run = Clock::now();
-  absl::Status run = session.Run(views, outs);
+  absl::Status run = session.Run(views, outs, dest);
   const auto t_ran = Clock::now();
   if (!run.ok()) return fail(run);
 
   resp->set_model_name(model->name);
   resp->set_model_version(std::to_string(model->version));
   resp->set_id(req.id());
-  for (const auto& [o, shm] : wanted) {
+  for (size_t w = 0; w < wanted.size(); ++w) {
+    const auto& [o, shm] = wanted[w];
     const graph::TensorView& t = outs[o];
     auto* out = resp->add_outputs();
     out->set_name(model_outputs[o]->name);
@@ -239,16 +270,15 @@ absl::Status InferHandler::Infer(const inference::ModelInferRequest& req,
             absl::StrCat("output '", out->name(), "': ", region.status().message())));
       auto p = (*region)->Slice(shm.offset, t.bytes());
       if (!p.ok()) return fail(p.status());
-      memory::CopyBytes(*p, t.data, t.bytes());
+      if (*p != t.data) memory::CopyBytes(*p, t.data, t.bytes());
       auto& params = *out->mutable_parameters();
       params["shared_memory_region"].set_string_param(shm.region);
       params["shared_memory_byte_size"].set_int64_param(static_cast<int64_t>(t.bytes()));
       if (shm.offset)
         params["shared_memory_offset"].set_int64_param(static_cast<int64_t>(shm.offset));
-    } else {
-      std::string* bytes = resp->add_raw_output_contents();
-      bytes->resize(t.bytes());
-      memory::CopyBytes(bytes->data(), t.data, t.bytes());
+    } else if (raw_slot[w]->data() != t.data || raw_slot[w]->size() != t.bytes()) {
+      raw_slot[w]->resize(t.bytes());
+      memory::CopyBytes(raw_slot[w]->data(), t.data, t.bytes());
     }
   }
   *turn = scheduler::Turn();  // the next request may run while stats are recorded

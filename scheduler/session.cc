@@ -96,8 +96,15 @@ std::vector<const graph::Value*> Session::outputs() const {
   return v;
 }
 
+std::vector<graph::TensorView> Session::PlannedOutputs(
+    const std::vector<graph::Shape>& input_shapes) {
+  if (!partition_->Prepare(input_shapes).ok()) return {};
+  return partition_->planned_outputs();
+}
+
 absl::Status Session::Run(const std::vector<graph::TensorView>& inputs,
-                          std::vector<graph::TensorView>& outputs) {
+                          std::vector<graph::TensorView>& outputs,
+                          const std::vector<void*>& out_dest) {
   if (inputs.size() != graph_->inputs.size()) {
     return absl::InvalidArgumentError(
         absl::StrCat("model expects ", graph_->inputs.size(), " inputs, got ", inputs.size()));
@@ -113,7 +120,7 @@ absl::Status Session::Run(const std::vector<graph::TensorView>& inputs,
       return absl::InvalidArgumentError(absl::StrCat("input '", v.name, "' has no data"));
     }
   }
-  return partition_->Run(inputs, outputs);
+  return partition_->Run(inputs, outputs, out_dest);
 }
 
 }  // namespace socd::scheduler

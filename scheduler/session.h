@@ -41,8 +41,13 @@ class Session {
 
   // Runs one inference. Output views stay valid until the next Run on this session.
   // Not thread-safe: one request at a time per Session.
+  // `out_dest`: see CompiledPartition::Run (caller memory for outputs, written in place).
   absl::Status Run(const std::vector<graph::TensorView>& inputs,
-                   std::vector<graph::TensorView>& outputs);
+                   std::vector<graph::TensorView>& outputs,
+                   const std::vector<void*>& out_dest = {});
+  // The outputs (types and shapes, data null) these input shapes produce, when that is known
+  // before running (static plan); empty otherwise. Prepares the plan.
+  std::vector<graph::TensorView> PlannedOutputs(const std::vector<graph::Shape>& input_shapes);
 
   const LoadStats& load_stats() const { return load_stats_; }
   backends::RunStats run_stats() const { return partition_->stats(); }

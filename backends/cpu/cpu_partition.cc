@@ -89,9 +89,8 @@ absl::Status CpuPartition::Prepare(const std::vector<Shape>& input_shapes) {
       if (o != kNoValue && !vals_[o].value) folded = false;
     if (folded) continue;  // all outputs known at plan time: nothing to run
     auto schema = graph::OpRegistry::Get().Find(n);
-    bool alias = schema.ok() && (*schema)->aliases_input0 && n.has_input(0) &&
-                 !n.outputs.empty() && n.outputs[0] != kNoValue &&
-                 locs_[n.inputs[0]].kind != Location::kInput &&
+    bool alias = schema.ok() && (*schema)->aliases_input0 && n.has_input(0) && !n.outputs.empty() &&
+                 n.outputs[0] != kNoValue && locs_[n.inputs[0]].kind != Location::kInput &&
                  locs_[n.inputs[0]].kind != Location::kConstant;
     for (int in : n.inputs) {
       if (in == kNoValue) continue;
@@ -121,8 +120,7 @@ absl::Status CpuPartition::Prepare(const std::vector<Shape>& input_shapes) {
   for (int v = 0; v < nv; ++v) {
     if (root[v] != v || first[v] == INT_MAX) continue;
     if (locs_[v].kind != Location::kNone) continue;
-    reqs.push_back({graph::NumElements(vals_[v].shape) * graph::DTypeSize(vals_[v].dtype) +
-                        0,
+    reqs.push_back({graph::NumElements(vals_[v].shape) * graph::DTypeSize(vals_[v].dtype) + 0,
                     first[v], last[v]});
     req_value.push_back(v);
   }
@@ -133,6 +131,8 @@ absl::Status CpuPartition::Prepare(const std::vector<Shape>& input_shapes) {
   }
   for (int v = 0; v < nv; ++v)
     if (root[v] != v && locs_[v].kind == Location::kNone) locs_[v] = locs_[root[v]];
+  root_ = root;
+  root_override_.assign(nv, nullptr);
   if (!arena_ || arena_->size() < plan.arena_bytes) {
     auto a = memory::UnifiedBuffer::Allocate(plan.arena_bytes, "socd-cpu-arena");
     if (!a.ok()) return a.status();
@@ -151,11 +151,17 @@ absl::Status CpuPartition::Prepare(const std::vector<Shape>& input_shapes) {
     st.io.inputs.clear();
     st.io.outputs.clear();
     for (int v : st.in_values) {
-      if (v == kNoValue) { st.io.inputs.push_back({}); continue; }
+      if (v == kNoValue) {
+        st.io.inputs.push_back({});
+        continue;
+      }
       st.io.inputs.push_back({vals_[v].dtype, vals_[v].shape, nullptr});
     }
     for (int v : st.out_values) {
-      if (v == kNoValue) { st.io.outputs.push_back({}); continue; }
+      if (v == kNoValue) {
+        st.io.outputs.push_back({});
+        continue;
+      }
       st.io.outputs.push_back({vals_[v].dtype, vals_[v].shape,
                                static_cast<uint8_t*>(arena_->data()) + locs_[v].offset});
     }
@@ -167,15 +173,27 @@ absl::Status CpuPartition::Prepare(const std::vector<Shape>& input_shapes) {
 
 void* CpuPartition::Resolve(const Location& loc, const std::vector<TensorView>& inputs) const {
   switch (loc.kind) {
-    case Location::kArena: return static_cast<uint8_t*>(arena_->data()) + loc.offset;
-    case Location::kInput: return inputs[loc.input].data;
-    case Location::kConstant: return const_cast<void*>(loc.ptr);
-    default: return nullptr;
+    case Location::kArena:
+      return static_cast<uint8_t*>(arena_->data()) + loc.offset;
+    case Location::kInput:
+      return inputs[loc.input].data;
+    case Location::kConstant:
+      return const_cast<void*>(loc.ptr);
+    default:
+      return nullptr;
   }
 }
 
+std::vector<TensorView> CpuPartition::planned_outputs() const {
+  std::vector<TensorView> out;
+  if (!prepared_ || dynamic_) return out;
+  for (int o : g_->outputs) out.push_back({vals_[o].dtype, vals_[o].shape, nullptr});
+  return out;
+}
+
 absl::Status CpuPartition::Run(const std::vector<TensorView>& inputs,
-                               std::vector<TensorView>& outputs) {
+                               std::vector<TensorView>& outputs,
+                               const std::vector<void*>& out_dest) {
   const graph::Graph& g = *g_;
   std::vector<Shape> shapes;
   for (const auto& t : inputs) shapes.push_back(t.shape);
@@ -183,25 +201,55 @@ absl::Status CpuPartition::Run(const std::vector<TensorView>& inputs,
   for (size_t i = 0; i < inputs.size(); ++i) {
     DType want = g.values[g.inputs[i]].type.dtype;
     if (inputs[i].dtype != want) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "input '", g.values[g.inputs[i]].name, "': expected ", graph::DTypeName(want), ", got ",
-          graph::DTypeName(inputs[i].dtype)));
+      return absl::InvalidArgumentError(absl::StrCat("input '", g.values[g.inputs[i]].name,
+                                                     "': expected ", graph::DTypeName(want),
+                                                     ", got ", graph::DTypeName(inputs[i].dtype)));
     }
   }
-  if (dynamic_) return RunDynamic(inputs, outputs);
+  if (dynamic_) {
+    if (auto st = RunDynamic(inputs, outputs); !st.ok()) return st;
+    for (size_t k = 0; k < out_dest.size() && k < outputs.size(); ++k) {
+      if (!out_dest[k]) continue;
+      memory::CopyBytes(out_dest[k], outputs[k].data, outputs[k].bytes());
+      outputs[k].data = out_dest[k];
+    }
+    return absl::OkStatus();
+  }
+  // Outputs the caller wants in its own memory (a client's shared-memory region): the whole
+  // storage group of the output (it and the values it aliases) moves there for this run, so
+  // the producing kernel writes into it directly. Constants and input aliases are copied.
+  std::fill(root_override_.begin(), root_override_.end(), nullptr);
+  for (size_t k = 0; k < out_dest.size() && k < g.outputs.size(); ++k) {
+    const int o = g.outputs[k];
+    if (out_dest[k] && locs_[o].kind == Location::kArena && !root_override_[root_[o]]) {
+      root_override_[root_[o]] = out_dest[k];
+    }
+  }
+  auto where = [&](int v) {
+    void* p = root_override_[root_[v]];
+    return p ? p : Resolve(locs_[v], inputs);
+  };
   for (Step& st : steps_) {
     for (size_t i = 0; i < st.in_values.size(); ++i) {
       int v = st.in_values[i];
-      if (v != kNoValue) st.io.inputs[i].data = Resolve(locs_[v], inputs);
+      if (v != kNoValue) st.io.inputs[i].data = where(v);
     }
     for (size_t o = 0; o < st.out_values.size(); ++o) {
       int v = st.out_values[o];
-      if (v != kNoValue) st.io.outputs[o].data = Resolve(locs_[v], inputs);
+      if (v != kNoValue) st.io.outputs[o].data = where(v);
     }
     if (auto s = st.kernel->Run(st.io); !s.ok()) return s;
   }
   outputs.clear();
-  for (int o : g.outputs) outputs.push_back({vals_[o].dtype, vals_[o].shape, Resolve(locs_[o], inputs)});
+  for (size_t k = 0; k < g.outputs.size(); ++k) {
+    const int o = g.outputs[k];
+    TensorView t{vals_[o].dtype, vals_[o].shape, where(o)};
+    if (k < out_dest.size() && out_dest[k] && t.data != out_dest[k]) {
+      memory::CopyBytes(out_dest[k], t.data, t.bytes());
+      t.data = out_dest[k];
+    }
+    outputs.push_back(t);
+  }
   return absl::OkStatus();
 }
 

@@ -16,16 +16,17 @@ class CpuPartition : public backends::CompiledPartition {
  public:
   CpuPartition(std::shared_ptr<const graph::Graph> g, int threads);
   absl::Status Prepare(const std::vector<Shape>& input_shapes) override;
-  absl::Status Run(const std::vector<TensorView>& inputs,
-                   std::vector<TensorView>& outputs) override;
+  absl::Status Run(const std::vector<TensorView>& inputs, std::vector<TensorView>& outputs,
+                   const std::vector<void*>& out_dest = {}) override;
+  std::vector<TensorView> planned_outputs() const override;
   backends::RunStats stats() const override { return stats_; }
 
  private:
   // Where a value's bytes live during a run.
   struct Location {
     enum Kind { kNone, kArena, kInput, kConstant } kind = kNone;
-    size_t offset = 0;        // kArena
-    int input = -1;           // kInput: index into the partition's inputs
+    size_t offset = 0;          // kArena
+    int input = -1;             // kInput: index into the partition's inputs
     const void* ptr = nullptr;  // kConstant
   };
   struct Step {
@@ -47,6 +48,8 @@ class CpuPartition : public backends::CompiledPartition {
   std::vector<Shape> prepared_shapes_;
   std::vector<graph::InferredValue> vals_;
   std::vector<Location> locs_;
+  std::vector<int> root_;             // storage root of each value (aliasing ops share it)
+  std::vector<void*> root_override_;  // per run: caller memory replacing a root's arena slot
   std::vector<Step> steps_;
   std::unique_ptr<memory::UnifiedBuffer> arena_;
   backends::RunStats stats_;
