@@ -116,9 +116,13 @@ int main(int argc, char** argv) {
   socd::daemon::AdminPolicy admin;
   admin.daemon_uid = getuid();
   gid_t socket_gid = static_cast<gid_t>(-1);
-  if (!GroupId(cfg.admin_group(), &admin.admin_gid) || !GroupId(cfg.socket_group(), &socket_gid)) {
-    spdlog::error("unknown group '{}' / '{}' (admin_group / socket_group)", cfg.admin_group(),
-                  cfg.socket_group());
+  // An admin group that does not exist (yet) grants nothing: fail closed, keep serving.
+  if (!GroupId(cfg.admin_group(), &admin.admin_gid)) {
+    spdlog::warn("admin group '{}' does not exist: only root and socd's own user are admins",
+                 cfg.admin_group());
+  }
+  if (!GroupId(cfg.socket_group(), &socket_gid)) {
+    spdlog::error("socket group '{}' does not exist", cfg.socket_group());
     return 2;
   }
   socd::daemon::InferenceService service(&repo, &shm, &peers, admin);

@@ -93,8 +93,7 @@ absl::StatusOr<std::shared_ptr<Tensor>> ConvertTensor(const onnx::TensorProto& t
   if (n < 0 || n > (int64_t{1} << 34)) {
     return Bad(absl::StrCat("tensor '", tp.name(), "': invalid dims ", ShapeToString(shape)));
   }
-  auto t = std::make_shared<Tensor>(dt, shape);
-  const size_t bytes = t->bytes();
+  const size_t bytes = static_cast<size_t>(n) * DTypeSize(dt);
   auto size_error = [&](int64_t got) {
     return Bad(absl::StrCat("tensor '", tp.name(), "' (", DTypeName(dt), ShapeToString(shape),
                             "): expected ", n, " elements / ", bytes, " bytes, data holds ", got));
@@ -103,9 +102,17 @@ absl::StatusOr<std::shared_ptr<Tensor>> ConvertTensor(const onnx::TensorProto& t
     auto data = ReadExternal(tp, opts);
     if (!data.ok()) return data.status();
     if (data->size() != bytes) return size_error(static_cast<int64_t>(data->size()));
+    auto t = std::make_shared<Tensor>(dt, shape);
     if (bytes) std::memcpy(t->data(), data->data(), bytes);
     return t;
   }
+  // Dims are only numbers in the file: no tensor holds more elements than the proto stores
+  // values or raw bytes, so a tiny file must not get to allocate gigabytes before the checks.
+  const int64_t stored = static_cast<int64_t>(tp.raw_data().size()) + tp.float_data_size() +
+                         tp.int32_data_size() + tp.int64_data_size() + tp.double_data_size() +
+                         tp.uint64_data_size() + tp.string_data_size();
+  if (n > stored) return size_error(stored);
+  auto t = std::make_shared<Tensor>(dt, shape);
   if (tp.has_raw_data()) {
     if (tp.raw_data().size() != bytes) return size_error(static_cast<int64_t>(tp.raw_data().size()));
     if (bytes) std::memcpy(t->data(), tp.raw_data().data(), bytes);

@@ -88,7 +88,7 @@ absl::Status RunLoadPasses(Graph& g, const NodeEvaluator& eval, bool optimize, P
   if (!optimize) return absl::OkStatus();
   if (auto s = FoldConstants(g, eval, stats); !s.ok()) return s;
   RemoveDeadNodes(g, stats);
-  if (auto s = Fuse(g, stats); !s.ok()) return s;
+  if (auto s = Fuse(g, stats, &eval); !s.ok()) return s;
   RemoveDeadNodes(g, stats);
   return absl::OkStatus();
 }

@@ -32,8 +32,9 @@ void RemoveDeadNodes(Graph& g, PassStats& stats);
 
 // Fuses Conv/Gemm/MatMul with a following BatchNormalization (folded into weights), bias Add
 // and activation (Relu, Clip/ReLU6, Sigmoid, SiLU, GELU). Fused nodes carry socd-internal
-// attributes (see fusion.h) that the CPU kernels implement.
-absl::Status Fuse(Graph& g, PassStats& stats);
+// attributes (see fusion.h) that the CPU kernels implement. `eval`, when given, lets the pass
+// infer shapes through Shape->Reshape chains (the shape-dependent rules need them).
+absl::Status Fuse(Graph& g, PassStats& stats, const NodeEvaluator* eval = nullptr);
 
 // All of the above in order; `optimize` false runs only what correctness needs.
 absl::Status RunLoadPasses(Graph& g, const NodeEvaluator& eval, bool optimize, PassStats& stats);

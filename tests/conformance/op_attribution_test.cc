@@ -115,11 +115,13 @@ TEST(OpAttribution, FallsBackToTheFirstRealNode) {
   EXPECT_EQ(OpOf("test_nothing_known", ModelOps{}), "(no nodes)");
 }
 
-TEST(OpAttribution, OnlyUnsupportedOperatorIsAcleanRefusal) {
+TEST(OpAttribution, OnlyUnimplementedIsAcleanRefusal) {
   EXPECT_TRUE(IsUnsupportedOperator(absl::UnimplementedError(
       "unsupported operator ai.onnx.Foo (opset 13) at node 'x': socd does not implement it")));
-  EXPECT_FALSE(IsUnsupportedOperator(absl::UnimplementedError("value 'x': unsupported type")));
+  EXPECT_TRUE(IsUnsupportedOperator(absl::UnimplementedError("value 'x': unsupported type")));
+  // Anything else is a failure even if its message sounds like a refusal.
   EXPECT_FALSE(IsUnsupportedOperator(absl::InvalidArgumentError("unsupported operator")));
+  EXPECT_FALSE(IsUnsupportedOperator(absl::InternalError("kernel failed")));
 }
 
 }  // namespace socd::conformance::op_attribution_test
