@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The main job until the daemon serves requests: build socd-run and run bundled example models
-# from ../shared/models on the CPU engine, checking each output against its reference data
-# (rtol 1e-3, atol 1e-4) and printing latency, arena size and bytes copied.
-#   scripts/run-example.sh [MODEL...]    default: tiny-bert mobilenetv2-1.0
-# Exit status: 0 if every model matched its reference.
+# The main job: build socd, start the daemon on the bundled example repository (deploy/models)
+# over a Unix socket, and serve real requests through it — with socctl (socd's CLI) and with
+# Triton's own Python client (tritonclient, from ../shared/peers), including zero-copy system
+# shared memory. Then run the CPU engine on two real models from ../shared/models with socd-run,
+# checking each against its reference outputs.
+#   scripts/run-example.sh [MODEL...]    socd-run models; default: tiny-bert mobilenetv2-1.0
+# Exit status: 0 if every request succeeded and every model matched its reference.
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -12,20 +14,51 @@ models=("$@")
 ((${#models[@]})) || models=(tiny-bert mobilenetv2-1.0)
 
 "$SOCD_ROOT/scripts/install-deps.sh"
-socd_log "build socd-run"
-"$SOCD_ROOT/scripts/build.sh" socd-run
+socd_log "build socd, socctl, socd-run"
+"$SOCD_ROOT/scripts/build.sh" socd socctl socd-run
+build=$SOCD_ROOT/build
+
+socd_log "Triton's Python client (../shared/peers)"
+peers=$("$SOCD_SHARED/peers/setup.sh")
+
+work=$(mktemp -d /tmp/socd-example-XXXXXX)
+sock=$work/socd.sock
+cleanup() {
+  [[ -n ${pid:-} ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+socd_log "socd --model-repository deploy/models --listen unix:$sock"
+"$build/socd" --model-repository "$SOCD_ROOT/deploy/models" --listen "unix:$sock" \
+  --metrics-port 0 >"$work/socd.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+  "$build/socctl" --socket "$sock" status >/dev/null 2>&1 && break
+  kill -0 "$pid" 2>/dev/null || { cat "$work/socd.log"; socd_die "socd exited"; }
+  sleep 0.1
+done
+cat "$work/socd.log"
 
 failed=()
+socd_log "socctl status"
+"$build/socctl" --socket "$sock" status || failed+=("socctl status")
+socd_log "socctl infer simple   (OUTPUT0 = INPUT0 + INPUT1, OUTPUT1 = INPUT0 - INPUT1)"
+"$build/socctl" --socket "$sock" --json infer simple || failed+=("socctl infer")
+socd_log "tritonclient: metadata, inference, system shared memory"
+"$peers/bin/python" "$SOCD_ROOT/client/examples/tritonclient_example.py" --socket "$sock" ||
+  failed+=("tritonclient example")
+socd_log "socctl perf simple --concurrency 8 --duration 2"
+"$build/socctl" --socket "$sock" perf simple --concurrency 8 --duration 2 || failed+=("socctl perf")
+
 for m in "${models[@]}"; do
-  socd_log "socd-run $m"
-  if ! "$SOCD_ROOT/build/socd-run" "$SOCD_SHARED/models/$m.onnx" \
-    --check "$SOCD_SHARED/models/$m/test_data_set_0" --runs 10; then
-    failed+=("$m")
-  fi
+  socd_log "socd-run $m (CPU engine, checked against ../shared/models/$m/test_data_set_0)"
+  "$build/socd-run" "$SOCD_SHARED/models/$m.onnx" \
+    --check "$SOCD_SHARED/models/$m/test_data_set_0" --runs 10 || failed+=("$m")
 done
 echo
 if ((${#failed[@]})); then
-  echo "run-example: ${#failed[@]} of ${#models[@]} model(s) failed: ${failed[*]}"
+  echo "run-example: failed: ${failed[*]}"
   exit 1
 fi
-echo "run-example: all ${#models[@]} model(s) match their reference outputs"
+echo "run-example: the daemon served every request and all ${#models[@]} model(s) match their references"

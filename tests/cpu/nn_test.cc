@@ -214,8 +214,9 @@ TEST(NnConv, MatchesReferenceAcrossPaths) {
       {{1, 4, 21}, {6, 2, 5}, 2, {3}, {1}, {0, 2}},
       {{1, 3, 5, 6, 7}, {4, 3, 2, 3, 2}, 1, {1, 2, 1}, {1, 1, 2}, {1, 0, 1, 0, 1, 1}},
       // few positions, many channels: the transposed (C^T) path, K past one block
-      {{1, 40, 7, 7}, {70, 40, 3, 3}, 1, {1, 1}, {1, 1}, {1, 1, 1, 1}},
-      {{2, 300, 7, 7}, {96, 300, 1, 1}, 1, {1, 1}, {1, 1}, {0, 0, 0, 0}},
+      {{1, 40, 7, 7}, {256, 40, 3, 3}, 1, {1, 1}, {1, 1}, {1, 1, 1, 1}},
+      {{2, 300, 7, 7}, {256, 300, 1, 1}, 1, {1, 1}, {1, 1}, {0, 0, 0, 0}},
+      {{1, 64, 7, 7}, {250, 64, 1, 1}, 1, {1, 1}, {1, 1}, {0, 0, 0, 0}},
       {{1, 16, 9, 9}, {64, 8, 3, 3}, 2, {2, 2}, {1, 1}, {1, 1, 1, 1}},
       // wide outputs cross many GEMM blocks; many channels cross K blocks
       {{1, 300, 6, 70}, {13, 300, 1, 1}, 1, {1, 1}, {1, 1}, {0, 0, 0, 0}},
@@ -225,6 +226,31 @@ TEST(NnConv, MatchesReferenceAcrossPaths) {
     for (bool const_w : {true, false}) {
       for (int threads : {1, 2}) CheckConv(c, const_w, threads);
     }
+  }
+}
+
+// The fused form (graph/passes/fusion.h): act(conv + bias + residual), on the normal and the
+// transposed (few positions) GEMM paths.
+TEST(NnConv, FusedResidualAndActivation) {
+  for (int64_t hw : {7, 12}) {
+    ConvCase c{{1, 40, hw, hw}, {256, 40, 3, 3}, 1, {1, 1}, {1, 1}, {1, 1, 1, 1}};
+    auto x = Random(40 * hw * hw, 41), w = Random(256 * 360, 42), b = Random(256, 43);
+    auto res = Random(256 * hw * hw, 44);
+    Shape out;
+    auto want = RefConv(c, x, w, b, out);
+    for (size_t i = 0; i < want.size(); ++i)
+      want[i] = std::min(std::max(want[i] + res[i], 0.0f), 1.5f);
+    TestGraph t(11);
+    int y = t.Op("Conv",
+                 {t.Input("x", c.x, x), t.Const("w", c.w, w), t.Const("b", {256}, b),
+                  t.Input("r", out, res)},
+                 {{"pads", Ints({1, 1, 1, 1})},
+                  {"_socd_act", Str("Clip")},
+                  {"_socd_act_alpha", Float(0.0f)},
+                  {"_socd_act_beta", Float(1.5f)}});
+    auto r = t.Run({y});
+    ASSERT_TRUE(r.ok()) << r.status();
+    ExpectNear((*r)[0], want);
   }
 }
 

@@ -79,12 +79,16 @@ class ConvKernel : public Kernel {
       }
     }
     // Few output positions (late layers): C^T = im2col^T * W^T has less tile padding (6-row
-    // panels of positions, 16-column panels of channels); the result is transposed back.
+    // panels of positions, 16-column panels of channels) and is stored transposed into Y.
+    // Cost per K step in multiply-adds: the padded tiles, plus packing (a gathered element
+    // costs about as much as 24 multiply-adds, a copied one 2).
     if (mapped_ || pointwise_) {
       auto up = [](int64_t v, int64_t m) { return (v + m - 1) / m * m; };
-      const int64_t normal = up(out_size_, packed_gemm::kNR) * up(mg_, packed_gemm::kMR);
-      const int64_t trans = up(out_size_, packed_gemm::kMR) * up(mg_, packed_gemm::kNR);
-      transposed_ = out_size_ <= 256 && trans * 10 < normal * 9;
+      const int64_t normal =
+          up(out_size_, packed_gemm::kNR) * up(mg_, packed_gemm::kMR) + 2 * out_size_;
+      const int64_t trans =
+          up(out_size_, packed_gemm::kMR) * up(mg_, packed_gemm::kNR) + 24 * out_size_;
+      transposed_ = out_size_ <= 256 && trans * 20 < normal * 19;
     }
     if (transposed_) {
       col_off_.resize(out_size_);
