@@ -30,7 +30,7 @@ template <typename T>
 Input In(Shape shape, std::vector<T> v, bool constant = false) {
   Input in{graph::DTypeOf<T>::value, std::move(shape), {}, constant};
   in.bytes.resize(v.size() * sizeof(T));
-  std::memcpy(in.bytes.data(), v.data(), in.bytes.size());
+  if (!v.empty()) std::memcpy(in.bytes.data(), v.data(), in.bytes.size());  // memcpy(null) is UB
   return in;
 }
 
@@ -41,7 +41,7 @@ struct Output {
   template <typename T>
   std::vector<T> as() const {
     std::vector<T> v(bytes.size() / sizeof(T));
-    std::memcpy(v.data(), bytes.data(), bytes.size());
+    if (!v.empty()) std::memcpy(v.data(), bytes.data(), bytes.size());
     return v;
   }
 };
@@ -76,7 +76,7 @@ absl::StatusOr<Output> RunOp(const std::string& op, std::vector<Input> inputs,
     const Input& in = inputs[i];
     if (in.constant) {
       auto t = std::make_shared<graph::Tensor>(in.dtype, in.shape);
-      std::memcpy(t->data(), in.bytes.data(), in.bytes.size());
+      if (!in.bytes.empty()) std::memcpy(t->data(), in.bytes.data(), in.bytes.size());
       n.inputs.push_back(g.AddConstant("c" + std::to_string(i), t));
       continue;
     }
