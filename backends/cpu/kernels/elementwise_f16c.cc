@@ -3,6 +3,7 @@
 // loop; everything else converts one element at a time (rounding to nearest even either way).
 #include <cstdint>
 
+#include "backends/cpu/cpu_features.h"
 #include "backends/cpu/kernels/elementwise_impl.h"
 #include "graph/tensor.h"
 
@@ -15,7 +16,8 @@ namespace socd::cpu::elementwise_f16c {
 
 #ifdef SOCD_ELEM_F16C
 bool HasF16C() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+  // socd's own cpuid detection (clang 14's __builtin_cpu_supports has no "f16c").
+  static const bool has = GetCpuFeatures().avx2 && GetCpuFeatures().f16c;
   return has;
 }
 
