@@ -2,7 +2,7 @@
 // and time it. A developer tool; the daemon serves the same Session.
 //
 //   socd-run MODEL.onnx [--inputs DIR] [--check DIR] [--threads N] [--runs N] [--warmup N]
-//            [--backend cpu] [--dim NAME=V] [--json]
+//            [--backend cpu|vulkan|opencl] [--device N] [--dim NAME=V] [--json]
 // Exit status: 0 ok, 1 check mismatch or run error, 2 usage/load error, 3 unsupported operator
 // (or element type).
 #include <sys/resource.h>
@@ -32,7 +32,7 @@ namespace {
 
 struct Args {
   std::string model, inputs_dir, check_dir, backend = "cpu";
-  int threads = 1, runs = 1, warmup = -1;
+  int threads = 1, runs = 1, warmup = -1, device = 0;
   bool json = false;
   std::map<std::string, int64_t> dims;
 };
@@ -40,7 +40,7 @@ struct Args {
 int Usage() {
   std::fprintf(stderr,
                "usage: socd-run MODEL.onnx [--inputs DIR] [--check DIR] [--threads N] [--runs N]"
-               " [--warmup N] [--backend cpu] [--dim NAME=VALUE] [--json]\n");
+               " [--warmup N] [--backend cpu|vulkan|opencl] [--device N] [--dim NAME=VALUE] [--json]\n");
   return 2;
 }
 
@@ -122,6 +122,8 @@ int main(int argc, char** argv) {
       a.warmup = std::atoi(next().c_str());
     else if (s == "--backend")
       a.backend = next();
+    else if (s == "--device")
+      a.device = std::atoi(next().c_str());
     else if (s == "--json")
       a.json = true;
     else if (s == "--dim") {
@@ -143,6 +145,7 @@ int main(int argc, char** argv) {
 
   socd::scheduler::SessionOptions so;
   so.backend = a.backend;
+  so.device = a.device;
   so.threads = a.threads;
   auto sess = socd::scheduler::Session::Load(a.model, so);
   if (!sess.ok()) {

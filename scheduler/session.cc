@@ -4,21 +4,21 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/cpu/cpu_backend.h"
+#include "backends/opencl/opencl_backend.h"
+#include "backends/vulkan/vulkan_backend.h"
 #include "graph/onnx_import.h"
 #include "graph/op_schema.h"
 
 namespace socd::scheduler {
 
-namespace {
-
-absl::StatusOr<std::unique_ptr<backends::Backend>> MakeBackend(const SessionOptions& opts) {
+absl::StatusOr<std::unique_ptr<backends::Backend>> CreateBackend(const SessionOptions& opts) {
   if (opts.backend == "cpu")
     return std::unique_ptr<backends::Backend>(new cpu::CpuBackend(opts.threads));
+  if (opts.backend == "vulkan") return vulkan::CreateVulkanBackend(opts.device, opts.threads);
+  if (opts.backend == "opencl") return opencl::CreateOpenClBackend(opts.device, opts.threads);
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown backend '", opts.backend, "' (available: cpu)"));
+      absl::StrCat("unknown backend '", opts.backend, "' (available: cpu, vulkan, opencl)"));
 }
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<Session>> Session::Load(const std::string& path,
                                                        const SessionOptions& opts) {
@@ -37,7 +37,7 @@ absl::StatusOr<std::unique_ptr<Session>> Session::FromGraph(graph::Graph g,
                                                             const SessionOptions& opts) {
   auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<Session> s(new Session);
-  auto backend = MakeBackend(opts);
+  auto backend = CreateBackend(opts);
   if (!backend.ok()) return backend.status();
   s->backend_ = *std::move(backend);
   s->load_stats_.nodes_imported = static_cast<int>(g.nodes.size());

@@ -15,10 +15,14 @@
 namespace socd::scheduler {
 
 struct SessionOptions {
-  std::string backend = "cpu";
+  std::string backend = "cpu";  // cpu | vulkan | opencl
+  int device = 0;               // index among the backend's devices (GPU backends)
   int threads = 1;
   bool optimize = true;  // constant folding, dead-node removal, fusion
 };
+
+// Opens the backend `opts` names (cpu, vulkan, opencl) on opts.device.
+absl::StatusOr<std::unique_ptr<backends::Backend>> CreateBackend(const SessionOptions& opts);
 
 struct LoadStats {
   double load_ms = 0;  // import + passes + compile + first plan

@@ -1,11 +1,8 @@
 #include "backends/cpu/cpu_partition.h"
 
-#include <climits>
-
 #include "absl/strings/str_cat.h"
 #include "backends/cpu/cpu_backend.h"
 #include "backends/memory/copy.h"
-#include "graph/memory_plan.h"
 #include "graph/op_schema.h"
 
 namespace socd::cpu {
@@ -49,11 +46,11 @@ absl::Status CpuPartition::Prepare(const std::vector<Shape>& input_shapes) {
   steps_.clear();
   const graph::Graph& g = *g_;
   graph::NodeEvaluator eval = EvaluateNode;
-  graph::InferOptions opts;
-  opts.evaluator = &eval;
-  auto vals = graph::InferGraph(g, input_shapes, opts);
-  if (!vals.ok()) {
-    if (!graph::IsNeedsValue(vals.status())) return vals.status();
+  backends::StaticPlanOptions po;
+  po.evaluator = &eval;
+  auto plan = backends::BuildStaticPlan(g, input_shapes, po);
+  if (!plan.ok()) {
+    if (!graph::IsNeedsValue(plan.status())) return plan.status();
     // Shapes depend on run-time data: plan per run instead.
     dynamic_ = true;
     stats_ = {};
@@ -63,83 +60,24 @@ absl::Status CpuPartition::Prepare(const std::vector<Shape>& input_shapes) {
     return absl::OkStatus();
   }
   dynamic_ = false;
-  vals_ = *std::move(vals);
-  const int nv = static_cast<int>(g.values.size());
-  locs_.assign(nv, Location{});
-  for (size_t i = 0; i < g.inputs.size(); ++i) {
-    locs_[g.inputs[i]].kind = Location::kInput;
-    locs_[g.inputs[i]].input = static_cast<int>(i);
-  }
-  for (int v = 0; v < nv; ++v) {
-    if (vals_[v].value && locs_[v].kind != Location::kInput) {
-      locs_[v].kind = Location::kConstant;
-      locs_[v].ptr = vals_[v].value->data();
-    }
-  }
-  // Storage roots: an aliasing op's output shares its input 0's storage.
-  std::vector<int> root(nv);
-  for (int v = 0; v < nv; ++v) root[v] = v;
-  std::vector<int> first(nv, INT_MAX), last(nv, -1);
-  int step_index = 0;
-  std::vector<int> node_steps;
-  for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
-    const graph::Node& n = g.nodes[ni];
-    bool folded = true;
-    for (int o : n.outputs)
-      if (o != kNoValue && !vals_[o].value) folded = false;
-    if (folded) continue;  // all outputs known at plan time: nothing to run
-    auto schema = graph::OpRegistry::Get().Find(n);
-    bool alias = schema.ok() && (*schema)->aliases_input0 && n.has_input(0) && !n.outputs.empty() &&
-                 n.outputs[0] != kNoValue && locs_[n.inputs[0]].kind != Location::kInput &&
-                 locs_[n.inputs[0]].kind != Location::kConstant;
-    for (int in : n.inputs) {
-      if (in == kNoValue) continue;
-      last[root[in]] = std::max(last[root[in]], step_index);
-    }
-    for (size_t o = 0; o < n.outputs.size(); ++o) {
-      int v = n.outputs[o];
-      if (v == kNoValue) continue;
-      if (o == 0 && alias) {
-        root[v] = root[n.inputs[0]];
-      } else {
-        first[v] = step_index;
-        last[v] = std::max(last[v], step_index);
-      }
-    }
+  vals_ = std::move(plan->vals);
+  locs_ = std::move(plan->locs);
+  root_ = std::move(plan->root);
+  root_override_.assign(g.values.size(), nullptr);
+  for (const backends::PlanStep& ps : plan->steps) {
     Step st;
-    st.node = static_cast<int>(ni);
-    st.in_values = n.inputs;
-    st.out_values = n.outputs;
+    st.node = ps.node;
+    st.in_values = ps.in_values;
+    st.out_values = ps.out_values;
     steps_.push_back(std::move(st));
-    ++step_index;
   }
-  for (int o : g.outputs) last[root[o]] = INT_MAX;
-  // Plan the arena over root buffers produced by steps.
-  std::vector<graph::BufferRequest> reqs;
-  std::vector<int> req_value;
-  for (int v = 0; v < nv; ++v) {
-    if (root[v] != v || first[v] == INT_MAX) continue;
-    if (locs_[v].kind != Location::kNone) continue;
-    reqs.push_back({graph::NumElements(vals_[v].shape) * graph::DTypeSize(vals_[v].dtype) + 0,
-                    first[v], last[v]});
-    req_value.push_back(v);
-  }
-  graph::MemoryPlan plan = graph::PlanMemory(reqs);
-  for (size_t r = 0; r < reqs.size(); ++r) {
-    locs_[req_value[r]].kind = Location::kArena;
-    locs_[req_value[r]].offset = plan.offsets[r];
-  }
-  for (int v = 0; v < nv; ++v)
-    if (root[v] != v && locs_[v].kind == Location::kNone) locs_[v] = locs_[root[v]];
-  root_ = root;
-  root_override_.assign(nv, nullptr);
-  if (!arena_ || arena_->size() < plan.arena_bytes) {
-    auto a = memory::UnifiedBuffer::Allocate(plan.arena_bytes, "socd-cpu-arena");
+  if (!arena_ || arena_->size() < plan->arena_bytes) {
+    auto a = memory::UnifiedBuffer::Allocate(plan->arena_bytes, "socd-cpu-arena");
     if (!a.ok()) return a.status();
     arena_ = *std::move(a);
   }
-  stats_.arena_bytes = plan.arena_bytes;
-  stats_.tensor_bytes = plan.total_bytes;
+  stats_.arena_bytes = plan->arena_bytes;
+  stats_.tensor_bytes = plan->tensor_bytes;
   stats_.dynamic = false;
   // Kernels and their I/O views (graph-input views are patched per run).
   for (Step& st : steps_) {
@@ -171,13 +109,14 @@ absl::Status CpuPartition::Prepare(const std::vector<Shape>& input_shapes) {
   return absl::OkStatus();
 }
 
-void* CpuPartition::Resolve(const Location& loc, const std::vector<TensorView>& inputs) const {
+void* CpuPartition::Resolve(const backends::ValueLocation& loc,
+                            const std::vector<TensorView>& inputs) const {
   switch (loc.kind) {
-    case Location::kArena:
+    case backends::ValueLocation::kArena:
       return static_cast<uint8_t*>(arena_->data()) + loc.offset;
-    case Location::kInput:
+    case backends::ValueLocation::kInput:
       return inputs[loc.input].data;
-    case Location::kConstant:
+    case backends::ValueLocation::kConstant:
       return const_cast<void*>(loc.ptr);
     default:
       return nullptr;
@@ -221,7 +160,8 @@ absl::Status CpuPartition::Run(const std::vector<TensorView>& inputs,
   std::fill(root_override_.begin(), root_override_.end(), nullptr);
   for (size_t k = 0; k < out_dest.size() && k < g.outputs.size(); ++k) {
     const int o = g.outputs[k];
-    if (out_dest[k] && locs_[o].kind == Location::kArena && !root_override_[root_[o]]) {
+    if (out_dest[k] && locs_[o].kind == backends::ValueLocation::kArena &&
+        !root_override_[root_[o]]) {
       root_override_[root_[o]] = out_dest[k];
     }
   }

@@ -8,6 +8,7 @@
 #include "backends/backend.h"
 #include "backends/cpu/kernel.h"
 #include "backends/memory/unified_buffer.h"
+#include "backends/static_plan.h"
 #include "graph/shape_inference.h"
 
 namespace socd::cpu {
@@ -22,13 +23,6 @@ class CpuPartition : public backends::CompiledPartition {
   backends::RunStats stats() const override { return stats_; }
 
  private:
-  // Where a value's bytes live during a run.
-  struct Location {
-    enum Kind { kNone, kArena, kInput, kConstant } kind = kNone;
-    size_t offset = 0;          // kArena
-    int input = -1;             // kInput: index into the partition's inputs
-    const void* ptr = nullptr;  // kConstant
-  };
   struct Step {
     int node = 0;
     std::unique_ptr<Kernel> kernel;
@@ -38,7 +32,7 @@ class CpuPartition : public backends::CompiledPartition {
   };
 
   absl::Status RunDynamic(const std::vector<TensorView>& inputs, std::vector<TensorView>& outputs);
-  void* Resolve(const Location& loc, const std::vector<TensorView>& inputs) const;
+  void* Resolve(const backends::ValueLocation& loc, const std::vector<TensorView>& inputs) const;
 
   std::shared_ptr<const graph::Graph> g_;
   ThreadPool pool_;
@@ -47,7 +41,7 @@ class CpuPartition : public backends::CompiledPartition {
   bool dynamic_ = false;
   std::vector<Shape> prepared_shapes_;
   std::vector<graph::InferredValue> vals_;
-  std::vector<Location> locs_;
+  std::vector<backends::ValueLocation> locs_;
   std::vector<int> root_;             // storage root of each value (aliasing ops share it)
   std::vector<void*> root_override_;  // per run: caller memory replacing a root's arena slot
   std::vector<Step> steps_;

@@ -1,8 +1,8 @@
-// socd-conformance: runs ONNX backend test folders (model.onnx + test_data_set_*) through the
-// CPU backend and reports, per operator, what passes, what is refused cleanly and what fails.
+// socd-conformance: runs ONNX backend test folders (model.onnx + test_data_set_*) through one
+// backend and reports, per operator, what passes, what is refused cleanly and what fails.
 //
-//   socd-conformance ROOT... [--filter SUBSTR]... [--json FILE] [--markdown FILE]
-//                    [--timeout S] [--no-fork] [--exit-zero] [-v]
+//   socd-conformance ROOT... [--backend cpu|vulkan|opencl] [--device N] [--filter SUBSTR]...
+//                    [--json FILE] [--markdown FILE] [--timeout S] [--no-fork] [--exit-zero] [-v]
 //
 // A ROOT is a test folder or a folder searched (recursively) for them. Exit status: 0 when no
 // test failed (unsupported operators are not failures), 1 when one did, 2 on usage errors.
@@ -36,8 +36,10 @@ struct Args {
 
 int Usage() {
   std::fprintf(stderr,
-               "usage: socd-conformance ROOT... [--filter SUBSTR]... [--json FILE]"
-               " [--markdown FILE] [--timeout S] [--no-fork] [--exit-zero] [-v]\n"
+               "usage: socd-conformance ROOT... [--backend cpu|vulkan|opencl] [--device N]"
+               " [--filter SUBSTR]... [--json FILE] [--markdown FILE] [--timeout S] [--no-fork]"
+               " [--exit-zero] [-v]\n"
+               "  --backend    the backend every test runs on (default cpu)\n"
                "  --filter     run only tests whose name contains SUBSTR (any of several)\n"
                "  --timeout    seconds per test before it counts as failed (default 120)\n"
                "  --no-fork    run tests in this process (for debuggers; a crash ends the run)\n"
@@ -97,7 +99,11 @@ int Main(int argc, char** argv) {
       return true;
     };
     std::string v;
-    if (s == "--filter" && value(v))
+    if (s == "--backend" && value(a.run.backend))
+      continue;
+    else if (s == "--device" && value(v))
+      a.run.device = std::atoi(v.c_str());
+    else if (s == "--filter" && value(v))
       a.filters.push_back(v);
     else if (s == "--json" && value(a.json))
       continue;
@@ -141,9 +147,18 @@ int Main(int argc, char** argv) {
       rec.name = name;
       auto ops = ReadModelOps((dir / "model.onnx").string());
       rec.attr = AttributeTest(name, ops.ok() ? *ops : ModelOps{}, extra_ops);
-      rec.claimed = CpuClaims(rec.attr);
+      const bool cpu = a.run.backend == "cpu";
+      if (cpu) rec.claimed = CpuClaims(rec.attr);
+      // Other backends answer the claim in the test's own process (no driver before fork).
+      RunOptions run = a.run;
+      if (!cpu) {
+        run.probe_domain = rec.attr.op.domain;
+        run.probe_op = rec.attr.op.op_type;
+        run.probe_opset = rec.attr.opset;
+      }
       auto t0 = std::chrono::steady_clock::now();
-      rec.result = RunTest(dir.string(), a.run);
+      rec.result = RunTest(dir.string(), run);
+      if (!cpu) rec.claimed = rec.result.claimed == 1;
       rec.ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       const bool show = rec.result.outcome == Outcome::kFail || a.verbose;
@@ -164,7 +179,7 @@ int Main(int argc, char** argv) {
     }
   }
   if (!a.markdown.empty()) {
-    if (auto s = WriteMarkdown(a.markdown, records); !s.ok()) {
+    if (auto s = WriteMarkdown(a.markdown, records, a.run.backend); !s.ok()) {
       std::fprintf(stderr, "socd-conformance: %s\n", std::string(s.message()).c_str());
       return 2;
     }

@@ -29,6 +29,8 @@ std::string SummaryLine(const Totals& t);
 
 absl::Status WriteJson(const std::string& path, const std::vector<TestRecord>& records);
 // Deterministic (no timings, no absolute paths) so the committed document diffs cleanly.
-absl::Status WriteMarkdown(const std::string& path, const std::vector<TestRecord>& records);
+// `backend` names the backend the tests ran on ("cpu", "vulkan", "opencl").
+absl::Status WriteMarkdown(const std::string& path, const std::vector<TestRecord>& records,
+                           const std::string& backend = "cpu");
 
 }  // namespace socd::conformance

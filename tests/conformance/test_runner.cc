@@ -126,12 +126,29 @@ bool RunDataSet(scheduler::Session& session, const fs::path& set, const std::str
 RunResult RunInProcess(const std::string& test_dir, const RunOptions& opts) {
   const std::string model_path = (fs::path(test_dir) / "model.onnx").string();
   scheduler::SessionOptions so;
-  so.backend = "cpu";
+  so.backend = opts.backend;
+  so.device = opts.device;
   so.threads = 1;
+  int claimed = -1;
+  if (opts.probe_opset > 0) {
+    auto backend = scheduler::CreateBackend(so);
+    if (!backend.ok()) return FromStatus(backend.status(), model_path);
+    graph::Node probe;
+    probe.op_type = opts.probe_op;
+    probe.domain = opts.probe_domain;
+    probe.opset = opts.probe_opset;
+    probe.name = "probe";
+    claimed = (*backend)->Supports(probe).ok() ? 1 : 0;
+  }
   auto session = scheduler::Session::Load(model_path, so);
-  if (!session.ok()) return FromStatus(session.status(), model_path);
+  if (!session.ok()) {
+    RunResult e = FromStatus(session.status(), model_path);
+    e.claimed = claimed;
+    return e;
+  }
   const auto sets = DataSets(test_dir);
   RunResult r;
+  r.claimed = claimed;
   if (sets.empty()) {
     r.message = "no test_data_set_* folder";
     return r;
@@ -157,24 +174,25 @@ bool WriteAll(int fd, const std::string& s) {
 
 // The child's report: "outcome datasets max_abs_err\nmessage".
 std::string Encode(const RunResult& r) {
-  char head[96];
-  std::snprintf(head, sizeof head, "%d %d %.17g\n", static_cast<int>(r.outcome), r.datasets,
-                r.max_abs_err);
+  char head[128];
+  std::snprintf(head, sizeof head, "%d %d %.17g %d\n", static_cast<int>(r.outcome), r.datasets,
+                r.max_abs_err, r.claimed);
   return head + r.message.substr(0, 4000);
 }
 
 bool Decode(const std::string& s, RunResult& r) {
-  int outcome = 0, datasets = 0;
+  int outcome = 0, datasets = 0, claimed = -1;
   double err = 0;
   auto nl = s.find('\n');
   if (nl == std::string::npos ||
-      std::sscanf(s.c_str(), "%d %d %lg", &outcome, &datasets, &err) != 3 || outcome < 0 ||
-      outcome > static_cast<int>(Outcome::kFail)) {
+      std::sscanf(s.c_str(), "%d %d %lg %d", &outcome, &datasets, &err, &claimed) != 4 ||
+      outcome < 0 || outcome > static_cast<int>(Outcome::kFail)) {
     return false;
   }
   r.outcome = static_cast<Outcome>(outcome);
   r.datasets = datasets;
   r.max_abs_err = err;
+  r.claimed = claimed;
   r.message = s.substr(nl + 1);
   return true;
 }

@@ -22,6 +22,9 @@ struct RunResult {
   std::string message;  // why it did not pass; empty on pass
   int datasets = 0;     // test_data_sets run
   double max_abs_err = 0;
+  // Whether the backend claims the test's operator (RunOptions::probe_*), asked in the process
+  // that ran the test so GPU drivers are never opened before a fork; -1 when not asked.
+  int claimed = -1;
 };
 
 // True for the clean refusal that counts as unsupported rather than failed.
@@ -31,9 +34,14 @@ struct RunOptions {
   double rtol = 1e-3, atol = 1e-4;
   bool isolate = true;  // run in a forked child so a crashing kernel fails only its test
   int timeout_s = 120;  // per test, only when isolated
+  std::string backend = "cpu";
+  int device = 0;
+  // The operator whose claim RunResult::claimed reports (probe_opset 0: do not ask).
+  std::string probe_domain, probe_op;
+  int probe_opset = 0;
 };
 
-// Loads `test_dir`/model.onnx (CPU backend, one thread) and checks every test_data_set_N.
+// Loads `test_dir`/model.onnx (opts.backend, one thread) and checks every test_data_set_N.
 RunResult RunTest(const std::string& test_dir, const RunOptions& opts);
 
 }  // namespace socd::conformance

@@ -1,0 +1,9 @@
+#include "backends/opencl/opencl_backend.h"
+
+namespace socd::opencl {
+
+absl::StatusOr<std::unique_ptr<backends::Backend>> CreateOpenClBackend(int device, int threads) {
+  return absl::UnimplementedError("the opencl backend is not built yet");
+}
+
+}  // namespace socd::opencl

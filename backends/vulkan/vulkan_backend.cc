@@ -1,0 +1,9 @@
+#include "backends/vulkan/vulkan_backend.h"
+
+namespace socd::vulkan {
+
+absl::StatusOr<std::unique_ptr<backends::Backend>> CreateVulkanBackend(int device, int threads) {
+  return absl::UnimplementedError("the vulkan backend is not built yet");
+}
+
+}  // namespace socd::vulkan
