@@ -38,6 +38,20 @@ struct RunStats {
   bool dynamic = false;     // shapes depended on run-time values: no static plan
 };
 
+// One device a backend can open, as discovery reports it (socd-run --list-devices, socctl status).
+struct DeviceDescription {
+  BackendKind kind = BackendKind::kCpu;
+  int index = 0;                // the --device number within its backend
+  std::string name;             // "llvmpipe (LLVM 15.0.6, 256 bits)", "NVIDIA H100 80GB HBM3"
+  std::string type;             // "cpu", "integrated-gpu", "discrete-gpu", "virtual-gpu", "other"
+  std::string driver;           // driver name and version
+  bool unified_memory = false;  // decided from memory flags / CL_DEVICE_HOST_UNIFIED_MEMORY
+  uint64_t memory_bytes = 0;    // largest device-local heap / CL_DEVICE_GLOBAL_MEM_SIZE
+  bool fp16 = false;            // fp16 arithmetic or 16-bit storage usable by socd's kernels
+  bool int8 = false;
+  int subgroup_size = 0;  // 0: unknown
+};
+
 class CompiledPartition {
  public:
   virtual ~CompiledPartition() = default;

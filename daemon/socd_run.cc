@@ -19,6 +19,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/memory/copy.h"
+#include "backends/opencl/opencl_backend.h"
+#include "backends/vulkan/vulkan_backend.h"
 #include "graph/onnx_import.h"
 #include "graph/tensor_compare.h"
 #include "scheduler/session.h"
@@ -33,14 +35,16 @@ namespace {
 struct Args {
   std::string model, inputs_dir, check_dir, backend = "cpu";
   int threads = 1, runs = 1, warmup = -1, device = 0;
-  bool json = false;
+  bool json = false, list_devices = false;
   std::map<std::string, int64_t> dims;
 };
 
 int Usage() {
-  std::fprintf(stderr,
-               "usage: socd-run MODEL.onnx [--inputs DIR] [--check DIR] [--threads N] [--runs N]"
-               " [--warmup N] [--backend cpu|vulkan|opencl] [--device N] [--dim NAME=VALUE] [--json]\n");
+  std::fprintf(
+      stderr,
+      "usage: socd-run MODEL.onnx [--inputs DIR] [--check DIR] [--threads N] [--runs N]"
+      " [--warmup N] [--backend cpu|vulkan|opencl] [--device N] [--dim NAME=VALUE] [--json]\n"
+      "       socd-run --list-devices [--json]\n");
   return 2;
 }
 
@@ -92,6 +96,40 @@ std::shared_ptr<Tensor> RandomTensor(DType dt, const socd::graph::Shape& shape, 
   return t;
 }
 
+// Every Vulkan and OpenCL device, as the backends discover them.
+int ListDevices(bool json) {
+  std::vector<socd::backends::DeviceDescription> all;
+  for (auto list : {socd::vulkan::ListVulkanDevices, socd::opencl::ListOpenClDevices}) {
+    auto devs = list();
+    if (!devs.ok()) {
+      std::fprintf(stderr, "socd-run: %s\n", std::string(devs.status().message()).c_str());
+      continue;
+    }
+    all.insert(all.end(), devs->begin(), devs->end());
+  }
+  for (const auto& d : all) {
+    const std::string kind(socd::backends::BackendKindName(d.kind));
+    if (json) {
+      std::printf(
+          "{\"backend\":\"%s\",\"device\":%d,\"name\":\"%s\",\"type\":\"%s\",\"driver\":\"%s\","
+          "\"unified_memory\":%s,\"memory_bytes\":%llu,\"fp16\":%s,\"int8\":%s,"
+          "\"subgroup_size\":%d}\n",
+          kind.c_str(), d.index, JsonEscape(d.name).c_str(), d.type.c_str(),
+          JsonEscape(d.driver).c_str(), d.unified_memory ? "true" : "false",
+          static_cast<unsigned long long>(d.memory_bytes), d.fp16 ? "true" : "false",
+          d.int8 ? "true" : "false", d.subgroup_size);
+    } else {
+      std::printf("%-7s %d  %s [%s, %s memory, %.1f GiB, fp16 %s, int8 %s, subgroup %d]  %s\n",
+                  kind.c_str(), d.index, d.name.c_str(), d.type.c_str(),
+                  d.unified_memory ? "unified" : "device-local",
+                  static_cast<double>(d.memory_bytes) / (1u << 30), d.fp16 ? "yes" : "no",
+                  d.int8 ? "yes" : "no", d.subgroup_size, d.driver.c_str());
+    }
+  }
+  if (all.empty()) std::fprintf(stderr, "socd-run: no Vulkan or OpenCL devices found\n");
+  return 0;
+}
+
 // input_0.pb, input_1.pb, ... in index order.
 std::vector<std::string> DataFiles(const std::string& dir, const std::string& prefix) {
   std::vector<std::string> files;
@@ -126,6 +164,8 @@ int main(int argc, char** argv) {
       a.device = std::atoi(next().c_str());
     else if (s == "--json")
       a.json = true;
+    else if (s == "--list-devices")
+      a.list_devices = true;
     else if (s == "--dim") {
       std::string kv = next();
       auto eq = kv.find('=');
@@ -140,6 +180,7 @@ int main(int argc, char** argv) {
     else
       return Usage();
   }
+  if (a.list_devices) return ListDevices(a.json);
   if (a.model.empty() || a.threads < 1 || a.runs < 1) return Usage();
   if (a.warmup < 0) a.warmup = a.runs > 1 ? 2 : 0;
 

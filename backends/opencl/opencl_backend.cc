@@ -6,4 +6,8 @@ absl::StatusOr<std::unique_ptr<backends::Backend>> CreateOpenClBackend(int devic
   return absl::UnimplementedError("the opencl backend is not built yet");
 }
 
+absl::StatusOr<std::vector<backends::DeviceDescription>> ListOpenClDevices() {
+  return std::vector<backends::DeviceDescription>{};
+}
+
 }  // namespace socd::opencl

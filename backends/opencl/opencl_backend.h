@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "backends/backend.h"
@@ -10,5 +11,8 @@ namespace socd::opencl {
 
 // Opens device `device` (index among this API's devices) and returns the backend for it.
 absl::StatusOr<std::unique_ptr<backends::Backend>> CreateOpenClBackend(int device, int threads);
+
+// Every device this API offers on this machine (an empty list when there is no driver).
+absl::StatusOr<std::vector<backends::DeviceDescription>> ListOpenClDevices();
 
 }  // namespace socd::opencl

@@ -6,4 +6,8 @@ absl::StatusOr<std::unique_ptr<backends::Backend>> CreateVulkanBackend(int devic
   return absl::UnimplementedError("the vulkan backend is not built yet");
 }
 
+absl::StatusOr<std::vector<backends::DeviceDescription>> ListVulkanDevices() {
+  return std::vector<backends::DeviceDescription>{};
+}
+
 }  // namespace socd::vulkan
