@@ -3,8 +3,12 @@
 # Every setting can be overridden from the environment.
 
 SOCD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# ../shared beside the checkout: test models, ONNX node tests, peers (read-only).
-SOCD_SHARED=${SOCD_SHARED:-$(cd "$SOCD_ROOT/.." && pwd)/shared}
+# ../shared beside the checkout: test models, ONNX node tests, peers (read-only). A clone made
+# elsewhere (a CI scratch folder) falls back to the workspace's copy.
+if [[ -z ${SOCD_SHARED:-} ]]; then
+  SOCD_SHARED=$(cd "$SOCD_ROOT/.." && pwd)/shared
+  [[ -d $SOCD_SHARED/models || ! -d /work/shared/models ]] || SOCD_SHARED=/work/shared
+fi
 # CI machines have 2 cores; more jobs only thrash.
 SOCD_JOBS=${SOCD_JOBS:-2}
 
@@ -24,7 +28,8 @@ socd_configure() {
   local dir=$1
   shift
   mkdir -p "$dir"
-  cmake -S "$SOCD_ROOT" -B "$dir" -G Ninja "$@" >"$dir/configure.log" 2>&1 || {
+  cmake -S "$SOCD_ROOT" -B "$dir" -G Ninja -DSOCD_SHARED_DIR="$SOCD_SHARED" "$@" \
+    >"$dir/configure.log" 2>&1 || {
     cat "$dir/configure.log" >&2
     return 1
   }

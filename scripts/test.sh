@@ -77,6 +77,8 @@ stage_asan() {
   mapfile -t targets < <(socd_existing_targets "$dir" socd_unit_tests socd_daemon_tests \
     socd_conformance_tests systemd_notify_test socd-conformance)
   ninja -C "$dir" -j"$SOCD_JOBS" "${targets[@]}"
+  local conformance=""
+  [[ " ${targets[*]} " == *" socd-conformance "* ]] && conformance=1
 
   export ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
