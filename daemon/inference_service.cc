@@ -25,7 +25,17 @@ std::chrono::steady_clock::time_point Deadline(grpc::ServerContext* ctx) {
   return std::chrono::steady_clock::now() +
          std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
 }
+// The fairness identity of the caller: its process (SO_PEERCRED pid) on the Unix socket, the
+// peer address otherwise (TCP).
+uint64_t ClientId(const PeerRegistry* peers, grpc::ServerContext* ctx) {
+  const std::string peer = ctx->peer();
+  if (peers) {
+    if (auto cred = peers->Lookup(peer); cred.ok()) return static_cast<uint64_t>(cred->pid);
+  }
+  return std::hash<std::string>{}(peer) | (uint64_t{1} << 63);
+}
 }  // namespace service_impl
+using service_impl::ClientId;
 using service_impl::Deadline;
 
 Status InferenceService::RequireAdmin(Ctx* ctx, const char* what) const {
@@ -94,7 +104,7 @@ Status InferenceService::ModelMetadata(Ctx*, const inference::ModelMetadataReque
 Status InferenceService::ModelInfer(Ctx* ctx, const inference::ModelInferRequest* q,
                                     inference::ModelInferResponse* r) {
   absl::Status s = handler_.Infer(
-      *q, r, [ctx] { return ctx->IsCancelled(); }, Deadline(ctx));
+      *q, r, [ctx] { return ctx->IsCancelled(); }, Deadline(ctx), ClientId(peers_, ctx));
   if (!s.ok()) spdlog::debug("ModelInfer '{}': {}", q->model_name(), std::string(s.message()));
   return ToGrpc(s);
 }
@@ -104,10 +114,12 @@ Status InferenceService::ModelStreamInfer(
     grpc::ServerReaderWriter<inference::ModelStreamInferResponse, inference::ModelInferRequest>*
         stream) {
   inference::ModelInferRequest q;
+  const uint64_t client = ClientId(peers_, ctx);
   while (stream->Read(&q)) {
     inference::ModelStreamInferResponse out;
     absl::Status s = handler_.Infer(
-        q, out.mutable_infer_response(), [ctx] { return ctx->IsCancelled(); }, Deadline(ctx));
+        q, out.mutable_infer_response(), [ctx] { return ctx->IsCancelled(); }, Deadline(ctx),
+        client);
     if (!s.ok()) {
       out.Clear();
       out.set_error_message(std::string(s.message()));
@@ -153,6 +165,13 @@ Status InferenceService::ModelStatistics(Ctx*, const inference::ModelStatisticsR
     dur(is->mutable_compute_input(), st.success_count, st.compute_input_ns);
     dur(is->mutable_compute_infer(), st.success_count, st.compute_infer_ns);
     dur(is->mutable_compute_output(), st.success_count, st.compute_output_ns);
+    for (const auto& [size, b] : st.Batches()) {
+      auto* bs = ms->add_batch_stats();
+      bs->set_batch_size(size);
+      dur(bs->mutable_compute_input(), b.count, b.compute_input_ns);
+      dur(bs->mutable_compute_infer(), b.count, b.compute_infer_ns);
+      dur(bs->mutable_compute_output(), b.count, b.compute_output_ns);
+    }
   }
   return Status::OK;
 }

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -102,6 +103,9 @@ int main(int argc, char** argv) {
 
   socd::daemon::RepositoryOptions ro;
   ro.threads = static_cast<int>(cfg.threads());
+  // One batch per core's worth of kernel threads at a time; models share the slots fairly.
+  ro.execution_slots =
+      std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / ro.threads);
   if (cfg.model_control_mode() == "none")
     ro.mode = socd::daemon::ControlMode::kNone;
   else if (cfg.model_control_mode() == "explicit")

@@ -12,7 +12,9 @@ namespace socd::daemon {
 namespace fs = std::filesystem;
 
 ModelRepository::ModelRepository(std::string root, RepositoryOptions opts)
-    : root_(std::move(root)), opts_(opts) {}
+    : root_(std::move(root)),
+      opts_(opts),
+      dispatcher_(std::make_shared<scheduler::Dispatcher>(opts.execution_slots)) {}
 
 namespace repo_impl {
 
@@ -34,6 +36,11 @@ std::string ReadFile(const fs::path& p) {
 }
 
 }  // namespace repo_impl
+
+void ModelRepository::CloseQueue(LoadedModel& m, const char* why) {
+  m.queue->Close(absl::UnavailableError(absl::StrCat(
+      "model '", m.name, "' version ", m.version, " was ", why, " while the request was queued")));
+}
 
 absl::StatusOr<std::map<int64_t, std::shared_ptr<LoadedModel>>> ModelRepository::LoadModelDir(
     const std::string& name) const {
@@ -132,7 +139,22 @@ absl::StatusOr<std::map<int64_t, std::shared_ptr<LoadedModel>>> ModelRepository:
                          " exceeds priority_levels ", qo.priority_levels));
       }
     }
-    m->queue = std::make_unique<scheduler::RequestQueue>(qo);
+    if (m->config.has_dynamic_batching() && m->config.max_batch_size() > 1) {
+      const auto& db = m->config.dynamic_batching();
+      qo.batching.max_batch_size = static_cast<uint32_t>(m->config.max_batch_size());
+      for (int p : db.preferred_batch_size()) {
+        if (p < 1 || p > m->config.max_batch_size()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("model '", name, "': dynamic_batching.preferred_batch_size ", p,
+                           " must be in [1, max_batch_size = ", m->config.max_batch_size(), "]"));
+        }
+        qo.batching.preferred_batch_sizes.push_back(static_cast<uint32_t>(p));
+      }
+      qo.batching.max_queue_delay = std::chrono::microseconds(
+          std::min<uint64_t>(db.max_queue_delay_microseconds(), uint64_t{60} * 1000 * 1000));
+    }
+    m->dispatcher = dispatcher_;
+    m->queue = std::make_unique<scheduler::RequestQueue>(qo, m->dispatcher.get());
     loaded[v] = std::move(m);
   }
   return loaded;
@@ -166,6 +188,9 @@ absl::Status ModelRepository::Load(const std::string& name) {
     return loaded.status();
   }
   Entry& e = models_[name];
+  for (const auto& [v, old] : e.versions) {
+    if (!loaded->count(v) || loaded->at(v) != old) CloseQueue(*old, "reloaded");
+  }
   e.versions = *std::move(loaded);
   e.state = "READY";
   e.reason.clear();
@@ -182,7 +207,9 @@ absl::Status ModelRepository::Unload(const std::string& name) {
   if (it == models_.end()) {
     return absl::NotFoundError(absl::StrCat("model '", name, "' is not loaded"));
   }
-  it->second.versions.clear();  // running requests keep their shared_ptr until they finish
+  // Running batches finish (they hold the model); queued requests fail with UNAVAILABLE.
+  for (const auto& [v, m] : it->second.versions) CloseQueue(*m, "unloaded");
+  it->second.versions.clear();
   it->second.state = "UNAVAILABLE";
   it->second.reason = "unloaded";
   spdlog::info("model '{}' unloaded", name);

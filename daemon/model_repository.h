@@ -17,6 +17,11 @@
 
 namespace socd::daemon {
 
+// Executions of one batch size (Triton's InferBatchStatistics).
+struct BatchStats {
+  uint64_t count = 0, compute_input_ns = 0, compute_infer_ns = 0, compute_output_ns = 0;
+};
+
 struct ModelStats {
   std::atomic<uint64_t> success_count{0}, success_ns{0};
   std::atomic<uint64_t> fail_count{0}, fail_ns{0};
@@ -24,6 +29,25 @@ struct ModelStats {
   std::atomic<uint64_t> compute_input_ns{0}, compute_infer_ns{0}, compute_output_ns{0};
   std::atomic<uint64_t> inference_count{0}, execution_count{0};
   std::atomic<uint64_t> last_inference_ms{0};
+
+  // One execution of the model on `rows` rows (1 for models without a batch dimension).
+  void RecordExecution(uint64_t rows, uint64_t input_ns, uint64_t infer_ns, uint64_t output_ns) {
+    execution_count++;
+    std::lock_guard<std::mutex> l(batch_mu_);
+    BatchStats& b = batches_[rows];
+    b.count++;
+    b.compute_input_ns += input_ns;
+    b.compute_infer_ns += infer_ns;
+    b.compute_output_ns += output_ns;
+  }
+  std::map<uint64_t, BatchStats> Batches() const {
+    std::lock_guard<std::mutex> l(batch_mu_);
+    return batches_;
+  }
+
+ private:
+  mutable std::mutex batch_mu_;
+  std::map<uint64_t, BatchStats> batches_;  // by batch size
 };
 
 // One loaded version of a model. Requests share it through shared_ptr, so unloading never
@@ -33,7 +57,10 @@ struct LoadedModel {
   int64_t version = 0;
   inference::ModelConfig config;  // as given, completed from the model where it was silent
   std::unique_ptr<scheduler::Session> session;
-  // Orders requests (priority, deadlines, queue bound); a Session runs one request at a time.
+  // Execution slots shared with the other models; outlives `queue`, which registers with it.
+  std::shared_ptr<scheduler::Dispatcher> dispatcher;
+  // Orders and batches requests (priority, deadlines, fairness, queue bound); a Session runs
+  // one batch at a time.
   std::unique_ptr<scheduler::RequestQueue> queue;
   uint64_t default_timeout_us = 0;  // 0: none
   bool allow_timeout_override = true;
@@ -52,6 +79,8 @@ enum class ControlMode { kNone, kExplicit, kPoll };
 struct RepositoryOptions {
   ControlMode mode = ControlMode::kNone;
   int threads = 1;
+  // Batches running at once across all models; free slots go to models round-robin.
+  int execution_slots = 1;
 };
 
 class ModelRepository {
@@ -78,9 +107,11 @@ class ModelRepository {
   };
   absl::StatusOr<std::map<int64_t, std::shared_ptr<LoadedModel>>> LoadModelDir(
       const std::string& name) const;
+  static void CloseQueue(LoadedModel& m, const char* why);
 
   std::string root_;
   RepositoryOptions opts_;
+  std::shared_ptr<scheduler::Dispatcher> dispatcher_;
   mutable std::mutex mu_;
   std::map<std::string, Entry> models_;
 };
