@@ -1,0 +1,167 @@
+// Convolution (2-D and 1-D, grouped/depthwise, fused bias/residual/activation) and pooling
+// (Max/Average with pads, strides, dilations, ceil_mode; Global Average/Max).
+#include "absl/strings/str_cat.h"
+#include "backends/opencl/cl_ops.h"
+#include "graph/ops/nn_geometry.h"
+#include "graph/passes/fusion.h"
+
+namespace socd::opencl {
+
+namespace cl_ops_conv_pool {
+
+// Spatial dims as (H, W): 1-D tensors run as H = 1.
+struct Hw {
+  int64_t h = 1, w = 1;
+};
+Hw Spatial(const graph::Shape& s) {
+  if (s.size() == 3) return {1, s[2]};
+  return {s[2], s[3]};
+}
+
+absl::Status CheckConv(const graph::Node& n) { return CheckFusedAct(n); }
+
+absl::StatusOr<std::vector<ClDispatch>> LowerConv(const LowerCtx& c) {
+  if (auto s = c.RequireFloat32(); !s.ok()) return s;
+  const graph::Shape& xs = c.in_shape(0);
+  const graph::Shape& ws = c.in_shape(1);
+  const graph::Shape& ys = c.out_shape();
+  if (xs.size() != 3 && xs.size() != 4) return c.Unimplemented("only 1-D and 2-D convolutions");
+  if (ws.size() != xs.size()) return c.Unimplemented("weight rank differs from input rank");
+  if (!FitsInt32(xs) || !FitsInt32(ys) || !FitsInt32(ws))
+    return c.Unimplemented("more than 2^31 elements");
+  const int64_t group = c.node.GetInt("group", 1);
+  const int64_t C = xs[1], K = ws[0];
+  if (group <= 0 || C % group != 0 || K % group != 0 || ws[1] != C / group)
+    return c.Unimplemented("inconsistent group / channel counts");
+  std::vector<int64_t> in_sp(xs.begin() + 2, xs.end()), k_sp(ws.begin() + 2, ws.end());
+  auto g = graph::ComputeWindow(c.node, in_sp, k_sp, false);
+  if (!g.ok()) return g.status();
+  int act;
+  float aa, ab;
+  if (auto s = ReadFusedAct(c.node, &act, &aa, &ab); !s.ok()) return s;
+  const bool one_d = xs.size() == 3;
+  const Hw in = Spatial(xs), out = Spatial(ys), kr = Spatial(ws);
+  const int64_t sh = one_d ? 1 : g->strides[0], sw = g->strides.back();
+  const int64_t ph = one_d ? 0 : g->pad_begin[0], pw = g->pad_begin.back();
+  const int64_t dh = one_d ? 1 : g->dilations[0], dw = g->dilations.back();
+  const int64_t Cg = C / group, Kg = K / group;
+  const int ob = Kg % 8 == 0 ? 8 : Kg % 4 == 0 ? 4 : 1;
+  int flags = 0;
+  if (c.has_in(2)) {
+    if (graph::NumElements(c.in_shape(2)) != K) return c.Unimplemented("bias must have K elements");
+    flags |= 1;
+  }
+  if (c.has_in(graph::kConvResidualInput)) {
+    if (c.in_shape(graph::kConvResidualInput) != ys)
+      return c.Unimplemented("residual input must have the output's shape");
+    flags |= 2;
+  }
+  const int64_t pixels = out.h * out.w;
+  ClDispatch d;
+  d.kernel = absl::StrCat("conv2d_ob", ob, "_f32");
+  d.dims = 3;
+  const size_t lx = pixels <= 16 ? 16 : 64;
+  d.local = {lx, 1, 1};
+  d.global = {(static_cast<size_t>(pixels) + lx - 1) / lx * lx,
+              static_cast<size_t>(group * ((Kg + ob - 1) / ob)), static_cast<size_t>(xs[0])};
+  d.args = {ClArg::Value(c.in(0)),
+            ClArg::Value(c.in(1)),
+            flags & 1 ? ClArg::Value(c.in(2)) : ClArg::Null(),
+            flags & 2 ? ClArg::Value(c.in(graph::kConvResidualInput)) : ClArg::Null(),
+            ClArg::Value(c.out()),
+            ClArg::Int(C),
+            ClArg::Int(in.h),
+            ClArg::Int(in.w),
+            ClArg::Int(K),
+            ClArg::Int(out.h),
+            ClArg::Int(out.w),
+            ClArg::Int(kr.h),
+            ClArg::Int(kr.w),
+            ClArg::Int(sh),
+            ClArg::Int(sw),
+            ClArg::Int(ph),
+            ClArg::Int(pw),
+            ClArg::Int(dh),
+            ClArg::Int(dw),
+            ClArg::Int(Cg),
+            ClArg::Int(Kg),
+            ClArg::Int(flags),
+            ClArg::Int(act),
+            ClArg::Float(aa),
+            ClArg::Float(ab)};
+  return std::vector<ClDispatch>{d};
+}
+
+absl::Status CheckPool(const graph::Node& n) {
+  if (n.outputs.size() > 1 && n.outputs[1] != graph::kNoValue)
+    return absl::UnimplementedError("opencl: MaxPool Indices output not supported");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ClDispatch>> LowerPool(const LowerCtx& c) {
+  if (auto s = c.RequireFloat32(); !s.ok()) return s;
+  if (auto s = CheckPool(c.node); !s.ok()) return s;
+  const graph::Shape& xs = c.in_shape(0);
+  const graph::Shape& ys = c.out_shape();
+  if (xs.size() != 3 && xs.size() != 4) return c.Unimplemented("only 1-D and 2-D pooling");
+  if (!FitsInt32(xs) || !FitsInt32(ys)) return c.Unimplemented("more than 2^31 elements");
+  const std::vector<int64_t> k = c.node.GetInts("kernel_shape");
+  if (k.size() != xs.size() - 2) return c.Unimplemented("kernel_shape rank mismatch");
+  const bool ceil = c.node.GetInt("ceil_mode", 0) != 0 && c.node.opset >= 10;
+  std::vector<int64_t> in_sp(xs.begin() + 2, xs.end());
+  auto g = graph::ComputeWindow(c.node, in_sp, k, ceil);
+  if (!g.ok()) return g.status();
+  const bool one_d = xs.size() == 3;
+  const bool avg = c.node.op_type == "AveragePool";
+  const Hw in = Spatial(xs), out = Spatial(ys);
+  const int64_t total = graph::NumElements(ys);
+  ClDispatch d = Dispatch1D("pool2d_f32", total);
+  auto sp = [&](const std::vector<int64_t>& v, int64_t def, bool h) {
+    return one_d && h ? def : (h ? v[0] : v.back());
+  };
+  d.args = {ClArg::Value(c.in(0)),
+            ClArg::Value(c.out()),
+            ClArg::Int(total),
+            ClArg::Int(in.h),
+            ClArg::Int(in.w),
+            ClArg::Int(out.h),
+            ClArg::Int(out.w),
+            ClArg::Int(one_d ? 1 : k[0]),
+            ClArg::Int(k.back()),
+            ClArg::Int(sp(g->strides, 1, true)),
+            ClArg::Int(sp(g->strides, 1, false)),
+            ClArg::Int(sp(g->pad_begin, 0, true)),
+            ClArg::Int(sp(g->pad_begin, 0, false)),
+            ClArg::Int(sp(g->pad_end, 0, true)),
+            ClArg::Int(sp(g->pad_end, 0, false)),
+            ClArg::Int(sp(g->dilations, 1, true)),
+            ClArg::Int(sp(g->dilations, 1, false)),
+            ClArg::Int(avg ? 1 : 0),
+            ClArg::Int(c.node.GetInt("count_include_pad", 0) != 0 ? 1 : 0)};
+  return std::vector<ClDispatch>{d};
+}
+
+absl::StatusOr<std::vector<ClDispatch>> LowerGlobalPool(const LowerCtx& c) {
+  if (auto s = c.RequireFloat32(); !s.ok()) return s;
+  const graph::Shape& xs = c.in_shape(0);
+  if (xs.size() < 2 || !FitsInt32(xs)) return c.Unimplemented("input rank below 2");
+  const int64_t planes = xs[0] * xs[1];
+  const int64_t hw = planes == 0 ? 0 : graph::NumElements(xs) / planes;
+  ClDispatch d = Dispatch1D("global_pool_f32", planes);
+  d.args = {ClArg::Value(c.in(0)), ClArg::Value(c.out()), ClArg::Int(planes), ClArg::Int(hw),
+            ClArg::Int(c.node.op_type == "GlobalAveragePool" ? 1 : 0)};
+  return std::vector<ClDispatch>{d};
+}
+
+}  // namespace cl_ops_conv_pool
+
+void RegisterConvPoolOps(ClOpTable& t) {
+  namespace p = cl_ops_conv_pool;
+  t["Conv"] = {p::LowerConv, p::CheckConv};
+  t["MaxPool"] = {p::LowerPool, p::CheckPool};
+  t["AveragePool"] = {p::LowerPool, p::CheckPool};
+  t["GlobalAveragePool"] = {p::LowerGlobalPool, nullptr};
+  t["GlobalMaxPool"] = {p::LowerGlobalPool, nullptr};
+}
+
+}  // namespace socd::opencl

@@ -1,0 +1,72 @@
+// Data movement, for any element type by size (suffix _1/_2/_4/_8): strided copy (Transpose,
+// Slice, Expand, Split, reshape copies), concatenation, Gather.
+
+// y[i] = x[xoff + sum_d coord_d(i) * sx_d] over right-aligned dims; rank 0: contiguous.
+#define STRIDED_COPY(S, T)                                                                  \
+  __kernel void strided_copy_##S(__global const T* x, __global T* y, int n, int rank,       \
+                                 int8 dims, int8 sx, int xoff) {                            \
+    int i = get_global_id(0);                                                               \
+    if (i >= n) return;                                                                     \
+    y[i] = x[xoff + (rank == 0 ? i : bcast_offset(i, dims, sx))];                           \
+  }
+
+// x (outer rows of `in_row` elements) goes to y rows of `out_row` elements at `off`.
+#define CONCAT_COPY(S, T)                                                                   \
+  __kernel void concat_copy_##S(__global const T* x, __global T* y, int n, int in_row,      \
+                                int out_row, int off) {                                     \
+    int i = get_global_id(0);                                                               \
+    if (i >= n) return;                                                                     \
+    y[(size_t)(i / in_row) * out_row + off + (i % in_row)] = x[i];                          \
+  }
+
+// Gather along an axis: x viewed as [outer, axis_len, inner], indices flattened (nidx).
+// Out-of-range indices (an error in ONNX) read element 0 of the axis instead of memory
+// outside the tensor.
+#define GATHER(S, T, IS, IT)                                                                \
+  __kernel void gather_##S##_##IS(__global const T* x, __global const IT* idx, __global T* y, \
+                                  int n, int nidx, int inner, int axis_len) {               \
+    int i = get_global_id(0);                                                               \
+    if (i >= n) return;                                                                     \
+    int r = i % inner;                                                                      \
+    int t = i / inner;                                                                      \
+    int j = t % nidx;                                                                       \
+    int o = t / nidx;                                                                       \
+    long k = idx[j];                                                                        \
+    if (k < 0) k += axis_len;                                                               \
+    if (k < 0 || k >= axis_len) k = 0;                                                      \
+    y[i] = x[((size_t)o * axis_len + k) * inner + r];                                       \
+  }
+
+#define MOVE_KERNELS(S, T) \
+  STRIDED_COPY(S, T)       \
+  CONCAT_COPY(S, T)        \
+  GATHER(S, T, i32, int)   \
+  GATHER(S, T, i64, long)
+
+MOVE_KERNELS(1, uchar)
+MOVE_KERNELS(2, ushort)
+MOVE_KERNELS(4, uint)
+MOVE_KERNELS(8, ulong)
+
+// Separable Resize over the last two dims: output (oh, ow) is the sum over nh x nw taps of
+// x[plane, hidx, widx] * hw * ww (tap tables computed on the host exactly as the CPU backend
+// does: coordinate transformation, nearest rounding, linear/cubic weights).
+__kernel void resize2d_f32(__global const float* x, __global float* y, __global const int* hidx,
+                           __global const float* hw, __global const int* widx,
+                           __global const float* ww, int total, int H, int W, int OH, int OW,
+                           int nh, int nw) {
+  int i = get_global_id(0);
+  if (i >= total) return;
+  int ow = i % OW;
+  int t = i / OW;
+  int oh = t % OH;
+  int plane = t / OH;
+  __global const float* xp = x + (size_t)plane * H * W;
+  float acc = 0.0f;
+  for (int a = 0; a < nh; ++a) {
+    int ih = hidx[oh * nh + a];
+    float wa = hw[oh * nh + a];
+    for (int b = 0; b < nw; ++b) acc += wa * ww[ow * nw + b] * xp[ih * W + widx[ow * nw + b]];
+  }
+  y[i] = acc;
+}
