@@ -1,13 +1,87 @@
 #include "backends/vulkan/vulkan_backend.h"
 
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "backends/vulkan/vk_calibrate.h"
+#include "backends/vulkan/vk_context.h"
+#include "backends/vulkan/vk_kernel.h"
+#include "backends/vulkan/vk_partition.h"
+
 namespace socd::vulkan {
+namespace vulkan_backend {
+
+class VulkanBackend : public backends::Backend {
+ public:
+  VulkanBackend(std::shared_ptr<Context> ctx, int threads) : ctx_(std::move(ctx)) {
+    info_.kind = backends::BackendKind::kVulkan;
+    info_.name = absl::StrCat("vulkan: ", ctx_->caps().desc.name);
+    info_.unified_memory = ctx_->zero_copy();
+    info_.threads = threads;
+  }
+
+  // Measured lazily: calibration costs shader runs that sessions which never ask should not pay.
+  const backends::BackendInfo& info() const override {
+    std::call_once(calibrated_, [this] {
+      auto c = Calibrate(*ctx_);
+      if (!c.ok()) {
+        spdlog::warn("vulkan: calibration failed: {}", std::string(c.status().message()));
+        return;
+      }
+      info_.peak_gflops_fp32 = c->gflops_fp32;
+      info_.bandwidth_gbps = c->bandwidth_gbps;
+      info_.launch_overhead_us = c->launch_overhead_us;
+    });
+    return info_;
+  }
+
+  absl::Status Supports(const graph::Node& n) const override {
+    if (!n.domain.empty() && n.domain != "ai.onnx")
+      return absl::UnimplementedError(
+          absl::StrCat("vulkan: no shader for domain '", n.domain, "' (", n.op_type, ")"));
+    if (!FindOp(n.op_type))
+      return absl::UnimplementedError(absl::StrCat("vulkan: no shader for ", n.op_type));
+    if (auto a = FusedActivation(n); !a.ok()) return a.status();
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::unique_ptr<backends::CompiledPartition>> Compile(
+      std::shared_ptr<const graph::Graph> g, const backends::CompileOptions&) override {
+    for (const auto& n : g->nodes)
+      if (auto s = Supports(n); !s.ok()) return s;
+    return std::unique_ptr<backends::CompiledPartition>(new VulkanPartition(ctx_, std::move(g)));
+  }
+
+ private:
+  std::shared_ptr<Context> ctx_;
+  mutable backends::BackendInfo info_;
+  mutable std::once_flag calibrated_;
+};
+
+}  // namespace vulkan_backend
 
 absl::StatusOr<std::unique_ptr<backends::Backend>> CreateVulkanBackend(int device, int threads) {
-  return absl::UnimplementedError("the vulkan backend is not built yet");
+  auto ctx = Context::Open(device);
+  if (!ctx.ok()) return ctx.status();
+  return std::unique_ptr<backends::Backend>(
+      new vulkan_backend::VulkanBackend(*std::move(ctx), threads));
 }
 
 absl::StatusOr<std::vector<backends::DeviceDescription>> ListVulkanDevices() {
-  return std::vector<backends::DeviceDescription>{};
+  auto caps = Context::Enumerate();
+  if (!caps.ok()) {
+    // No loader or no driver is "no devices", not an error for discovery.
+    if (absl::IsFailedPrecondition(caps.status()) || absl::IsInternal(caps.status())) {
+      spdlog::debug("vulkan: no devices: {}", std::string(caps.status().message()));
+      return std::vector<backends::DeviceDescription>{};
+    }
+    return caps.status();
+  }
+  std::vector<backends::DeviceDescription> out;
+  for (const auto& c : *caps) out.push_back(c.desc);
+  return out;
 }
 
 }  // namespace socd::vulkan

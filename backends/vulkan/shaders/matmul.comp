@@ -1,0 +1,59 @@
+// C = act(alpha * A.B + beta * bias + R), batched (two batch levels, stride 0 = broadcast).
+// Each invocation computes a TM x TN register tile (specialization constants), which suits
+// both GPUs and lavapipe (no shared memory, no barriers: llvmpipe runs barriers as coroutine
+// switches). p0 M, p1 N, p2 K, p3 inner batch count, p4/p5 A inner/outer batch stride,
+// p6 A m-stride, p7 A k-stride, p8/p9 B inner/outer batch stride, p10 B k-stride, p11 B n-stride,
+// p12/p13 bias m/n strides, p14 flags (1 bias, 2 residual), p15 alpha, p16 beta, p17 act,
+// p18/p19 act alpha/beta.
+#version 450
+#include "common.glsl"
+layout(constant_id = 0) const int TM = 4;
+layout(constant_id = 1) const int TN = 4;
+layout(local_size_x_id = 2, local_size_y_id = 3) in;
+layout(std430, binding = 0) readonly buffer A { float a[]; };
+layout(std430, binding = 1) readonly buffer B { WTYPE b[]; };
+layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
+layout(std430, binding = 3) readonly buffer R { float r[]; };
+layout(std430, binding = 4) writeonly buffer C { float c[]; };
+
+void main() {
+  int M = PI(0), N = PI(1), K = PI(2);
+  int n0 = int(gl_GlobalInvocationID.x) * TN;
+  int m0 = int(gl_GlobalInvocationID.y) * TM;
+  if (m0 >= M || n0 >= N) return;
+  int z = int(gl_GlobalInvocationID.z);
+  int z1 = z / PI(3), z2 = z - z1 * PI(3);
+  int abase = z2 * PI(4) + z1 * PI(5);
+  int bbase = z2 * PI(8) + z1 * PI(9);
+  int sam = PI(6), sak = PI(7), sbk = PI(10), sbn = PI(11);
+  float acc[TM][TN];
+  for (int i = 0; i < TM; ++i)
+    for (int j = 0; j < TN; ++j) acc[i][j] = 0.0;
+  int mm[TM];
+  int nn[TN];
+  for (int i = 0; i < TM; ++i) mm[i] = min(m0 + i, M - 1);
+  for (int j = 0; j < TN; ++j) nn[j] = min(n0 + j, N - 1);
+  for (int k = 0; k < K; ++k) {
+    float av[TM];
+    float bv[TN];
+    for (int i = 0; i < TM; ++i) av[i] = a[abase + mm[i] * sam + k * sak];
+    for (int j = 0; j < TN; ++j) bv[j] = float(b[bbase + k * sbk + nn[j] * sbn]);
+    for (int i = 0; i < TM; ++i)
+      for (int j = 0; j < TN; ++j) acc[i][j] = fma(av[i], bv[j], acc[i][j]);
+  }
+  int flags = PI(14);
+  float alpha = PF(15), beta = PF(16);
+  for (int i = 0; i < TM; ++i) {
+    int m = m0 + i;
+    if (m >= M) break;
+    for (int j = 0; j < TN; ++j) {
+      int n = n0 + j;
+      if (n >= N) break;
+      float v = alpha * acc[i][j];
+      if ((flags & 1) != 0) v += beta * bias[m * PI(12) + n * PI(13)];
+      int o = (z * M + m) * N + n;
+      if ((flags & 2) != 0) v += r[o];
+      c[o] = socd_act(v, PI(17), PF(18), PF(19));
+    }
+  }
+}

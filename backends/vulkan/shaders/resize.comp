@@ -1,0 +1,54 @@
+// Resize of the two innermost dims (N and C scales 1): nearest or bilinear with ONNX's
+// coordinate transformations. p0 count, p1 -, p2 H, p3 W, p4 OH, p5 OW, p6/p7 scale h/w
+// (float), p8 mode (0 nearest, 1 linear), p9 coordinate mode (0 half_pixel, 1 asymmetric,
+// 2 align_corners, 3 pytorch_half_pixel, 4 tf_half_pixel_for_nn), p10/p11 nearest mode for
+// H/W (0 round_prefer_floor, 1 round_prefer_ceil, 2 floor, 3 ceil).
+#version 450
+#include "common.glsl"
+layout(local_size_x = 64) in;
+layout(std430, binding = 0) readonly buffer X { float x[]; };
+layout(std430, binding = 1) writeonly buffer Y { float y[]; };
+
+float src_coord(float o, float scale, int in_len, int out_len) {
+  switch (PI(9)) {
+    case 1: return o / scale;
+    case 2: return out_len > 1 ? o * float(in_len - 1) / float(out_len - 1) : 0.0;
+    case 3: return out_len > 1 ? (o + 0.5) / scale - 0.5 : 0.0;
+    case 4: return (o + 0.5) / scale;
+    default: return (o + 0.5) / scale - 0.5;
+  }
+}
+
+int nearest(float c, int len, int mode) {
+  int i;
+  switch (mode) {
+    case 1: i = (c - floor(c) == 0.5) ? int(ceil(c)) : int(floor(c + 0.5)); break;
+    case 2: i = int(floor(c)); break;
+    case 3: i = int(ceil(c)); break;
+    default: i = (c - floor(c) == 0.5) ? int(floor(c)) : int(floor(c + 0.5)); break;
+  }
+  return clamp(i, 0, len - 1);
+}
+
+void main() {
+  uint t = flat_id();
+  if (t >= uint(PI(0))) return;
+  int H = PI(2), W = PI(3), OH = PI(4), OW = PI(5);
+  int o = int(t);
+  int ox = o % OW, oy = (o / OW) % OH, nc = o / (OW * OH);
+  float cy = src_coord(float(oy), PF(6), H, OH);
+  float cx = src_coord(float(ox), PF(7), W, OW);
+  int base = nc * H * W;
+  if (PI(8) == 0) {
+    y[t] = x[base + nearest(cy, H, PI(10)) * W + nearest(cx, W, PI(11))];
+    return;
+  }
+  cy = clamp(cy, 0.0, float(H - 1));
+  cx = clamp(cx, 0.0, float(W - 1));
+  int y0 = int(floor(cy)), x0 = int(floor(cx));
+  int y1 = min(y0 + 1, H - 1), x1 = min(x0 + 1, W - 1);
+  float fy = cy - float(y0), fx = cx - float(x0);
+  float v00 = x[base + y0 * W + x0], v01 = x[base + y0 * W + x1];
+  float v10 = x[base + y1 * W + x0], v11 = x[base + y1 * W + x1];
+  y[t] = mix(mix(v00, v01, fx), mix(v10, v11, fx), fy);
+}

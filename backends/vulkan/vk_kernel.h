@@ -1,0 +1,93 @@
+// What an operator becomes on Vulkan: a list of dispatches (shader, specialization constants,
+// push constants, bound values, workgroup counts), built once per Prepare from the static plan.
+// Operator families register builders in vk_ops_*.cc; the partition turns dispatches into one
+// command buffer per run.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "backends/static_plan.h"
+#include "backends/vulkan/vk_context.h"
+#include "graph/ir.h"
+
+namespace socd::vulkan {
+
+// A storage buffer binding: a plan value (`half`: its fp16 copy, for constant weights read by
+// an fp16-storage shader variant).
+struct Binding {
+  int value = -1;
+  bool half = false;
+  // A sub-range of the value, in elements (count < 0: to the end), for tensors larger than
+  // maxStorageBufferRange that a builder splits over several dispatches.
+  int64_t first = 0;
+  int64_t count = -1;
+};
+
+struct Dispatch {
+  std::string shader;
+  bool fp16 = false;          // the fp16-storage variant of the shader
+  std::vector<int32_t> spec;  // specialization constants, ids 0..n-1
+  std::vector<int32_t> push;  // push-constant words (at most kPushWords)
+  std::vector<Binding> bindings;
+  uint32_t groups[3] = {1, 1, 1};
+  std::string label;  // "Conv 'conv1'" for per-dispatch timings
+};
+
+struct KernelContext {
+  const graph::Node& node;
+  const backends::StaticPlan& plan;
+  const std::vector<int>& in;  // value ids (graph::kNoValue for omitted inputs)
+  const std::vector<int>& out;
+  bool fp16 = false;              // constant weights may be bound as fp16
+  uint64_t max_range = 1u << 27;  // maxStorageBufferRange
+
+  const graph::Shape& shape(int v) const { return plan.vals[v].shape; }
+  graph::DType dtype(int v) const { return plan.vals[v].dtype; }
+  bool is_constant(int v) const { return plan.locs[v].kind == backends::ValueLocation::kConstant; }
+  bool has_in(size_t i) const { return i < in.size() && in[i] != graph::kNoValue; }
+  // The plan-time contents of input i (nullptr if only known at run time).
+  const graph::Tensor* constant(size_t i) const {
+    return has_in(i) ? plan.vals[in[i]].value.get() : nullptr;
+  }
+};
+
+using KernelBuilder = absl::Status (*)(const KernelContext& k, std::vector<Dispatch>& out);
+// Attribute-level check for Supports(): OK or Unimplemented with the reason. Must accept a
+// node with no attributes (the conformance runner's per-operator probe).
+using NodeCheck = absl::Status (*)(const graph::Node& n);
+
+struct OpEntry {
+  const char* op;
+  KernelBuilder build;
+  NodeCheck check = nullptr;
+  int min_opset = 1;
+};
+
+// Every operator family's table (vk_ops_*.cc).
+const std::vector<OpEntry>& ElementwiseOps();
+const std::vector<OpEntry>& LinalgOps();
+const std::vector<OpEntry>& NnOps();
+const std::vector<OpEntry>& TensorOps();
+const OpEntry* FindOp(const std::string& op_type);
+
+// ---- helpers shared by the builders ----
+
+// Workgroups for `n` invocations of `local` threads, spread over x and y (x <= 65535).
+void Groups1D(Dispatch& d, int64_t n, int local = 64);
+int32_t FloatBits(float f);
+absl::Status Unimplemented(const KernelContext& k, const std::string& why);
+// Unimplemented unless every listed input/output is float32.
+absl::Status RequireFloat32(const KernelContext& k);
+// The value a fused activation (_socd_act) maps to in shaders/common.glsl, with alpha/beta.
+struct Activation {
+  int32_t code = 0;
+  float alpha = 0, beta = 0;
+};
+absl::StatusOr<Activation> FusedActivation(const graph::Node& n);
+// A plain copy of `bytes` (multiple of 4) from value `src` to value `dst`.
+Dispatch CopyDispatch(int src, int dst, int64_t words, const std::string& label);
+
+}  // namespace socd::vulkan
