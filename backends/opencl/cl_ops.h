@@ -78,6 +78,8 @@ class LowerCtx {
            const backends::PlanStep& step)
       : node(n), vals_(vals), step_(step) {}
   const graph::Node& node;
+  // Output 0 shares input 0's storage in the plan (a reshaping op): nothing to copy.
+  bool out0_aliased = false;
 
   bool has_in(size_t i) const;
   int in(size_t i) const { return step_.in_values[i]; }

@@ -51,9 +51,34 @@ absl::StatusOr<std::vector<ClDispatch>> One(absl::StatusOr<ClDispatch> d) {
 }
 
 absl::StatusOr<std::vector<ClDispatch>> LowerCopy(const LowerCtx& c) {
-  if (c.node.op_type == "Dropout" && c.has_out(1)) return c.Unimplemented("mask output");
-  const graph::Shape flat{graph::NumElements(c.out_shape())};
-  return One(StridedCopy(c, c.in(0), c.out(), flat, {1}, 0, c.out_dtype()));
+  std::vector<ClDispatch> out;
+  if (c.node.op_type == "Dropout") {
+    if (c.node.GetInt("training_mode", 0) != 0) return c.Unimplemented("training mode");
+    if (c.has_in(2)) {
+      const graph::Tensor* t = c.in_const(2);
+      if (!t) return c.Unimplemented("training_mode must be known at plan time");
+      if (t->IntAt(0) != 0) return c.Unimplemented("training mode");
+    }
+    if (c.has_out(1)) {  // inference: the mask is all true
+      // bool since opset 10; before, the input's type (1.0f for float).
+      const graph::DType mt = c.out_dtype(1);
+      if (mt != graph::DType::kBool && mt != graph::DType::kFloat32)
+        return c.Unimplemented("mask type");
+      const int64_t n = graph::NumElements(c.out_shape(1));
+      const bool is_bool = mt == graph::DType::kBool;
+      ClDispatch d = Dispatch1D(is_bool ? "fill_u8" : "fill_u32", n);
+      d.args = {ClArg::Value(c.out(1)), ClArg::Int(n),
+                is_bool ? ClArg::Pod(uint8_t{1}) : ClArg::Pod(uint32_t{0x3f800000u})};
+      out.push_back(d);
+    }
+  }
+  if (!c.out0_aliased) {
+    const graph::Shape flat{graph::NumElements(c.out_shape())};
+    auto d = StridedCopy(c, c.in(0), c.out(), flat, {1}, 0, c.out_dtype());
+    if (!d.ok()) return d.status();
+    out.push_back(*d);
+  }
+  return out;
 }
 
 absl::StatusOr<std::vector<ClDispatch>> LowerTranspose(const LowerCtx& c) {

@@ -222,13 +222,10 @@ absl::Status ClPartition::Prepare(const std::vector<graph::Shape>& input_shapes)
     auto it = ops.find(n.op_type);
     if (it == ops.end() || (!n.domain.empty() && n.domain != "ai.onnx"))
       return absl::UnimplementedError(absl::StrCat("opencl: ", n.Describe(), " not supported"));
-    if (cl_partition_impl::PureAlias(n.op_type) && !st.out_values.empty() &&
-        st.out_values[0] != kNoValue && n.has_input(0) &&
-        root_[st.out_values[0]] == root_[st.in_values[0]] &&
-        (st.out_values.size() < 2 || st.out_values[1] == kNoValue)) {
-      continue;  // the plan aliased it: no data moves
-    }
     LowerCtx ctx(n, vals_, st);
+    ctx.out0_aliased = cl_partition_impl::PureAlias(n.op_type) && !st.out_values.empty() &&
+                       st.out_values[0] != kNoValue && n.has_input(0) &&
+                       root_[st.out_values[0]] == root_[st.in_values[0]];
     auto ds = it->second.lower(ctx);
     if (!ds.ok()) return ds.status();
     if (auto s = AddLaunches(st.node, *ds); !s.ok()) return s;

@@ -70,3 +70,14 @@ __kernel void resize2d_f32(__global const float* x, __global float* y, __global 
   }
   y[i] = acc;
 }
+
+// Dropout's inference mask (all true) and other byte fills.
+__kernel void fill_u8(__global uchar* y, int n, uchar v) {
+  int i = get_global_id(0);
+  if (i < n) y[i] = v;
+}
+
+__kernel void fill_u32(__global uint* y, int n, uint v) {
+  int i = get_global_id(0);
+  if (i < n) y[i] = v;
+}
