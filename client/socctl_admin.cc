@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace socd::socctl {
@@ -19,6 +20,11 @@ std::string Json(const google::protobuf::Message& m) {
 }
 std::string Mib(uint64_t b) {
   return absl::StrCat(b / (1024 * 1024), ".", (b % (1024 * 1024)) * 10 / (1024 * 1024), " MiB");
+}
+std::string ThermalLine(const socd::admin::v1::ThermalPolicy& p) {
+  return absl::StrFormat("target %.1f C, critical %.1f C, resume below %.1f C, objective %s%s",
+                         p.target_temp_c(), p.critical_temp_c(), p.resume_temp_c(), p.objective(),
+                         p.enforced() ? "" : " (stored only: no thermal governor acts on it yet)");
 }
 }  // namespace admin_cmd_impl
 
@@ -44,6 +50,7 @@ int AdminStatus(client::Client& c, bool json, const std::string& socket) {
               admin_cmd_impl::Mib(st->memory().rss_bytes()).c_str(),
               static_cast<unsigned long long>(st->memory().bytes_copied()),
               static_cast<unsigned long long>(st->memory().shm_regions()));
+  std::printf("thermal policy: %s\n", admin_cmd_impl::ThermalLine(st->thermal_policy()).c_str());
   std::printf("\n%-44s %-7s %-8s %-8s %s\n", "BACKEND", "KIND", "THREADS", "UNIFIED", "BUSY");
   for (const auto& b : st->backends()) {
     std::printf("%-44s %-7s %-8u %-8s %.1f s%s\n", b.name().c_str(), b.kind().c_str(), b.threads(),
@@ -102,9 +109,12 @@ int Thermal(client::Client& c, bool json, const std::vector<std::string>& args) 
         p.set_target_temp_c(d);
       else if (k == "critical_temp_c" && absl::SimpleAtod(v, &d))
         p.set_critical_temp_c(d);
+      else if (k == "resume_temp_c" && absl::SimpleAtod(v, &d))
+        p.set_resume_temp_c(d);
       else {
         std::fprintf(stderr,
-                     "socctl: thermal set takes target_temp_c=, critical_temp_c=, objective=\n");
+                     "socctl: thermal set takes target_temp_c=, critical_temp_c=, "
+                     "resume_temp_c=, objective= (°C; objective quality|balanced|battery)\n");
         return 2;
       }
     }
@@ -117,8 +127,7 @@ int Thermal(client::Client& c, bool json, const std::vector<std::string>& args) 
   if (json)
     std::printf("%s\n", admin_cmd_impl::Json(*r).c_str());
   else
-    std::printf("target %.1f C, critical %.1f C, objective %s\n", r->target_temp_c(),
-                r->critical_temp_c(), r->objective().c_str());
+    std::printf("thermal policy: %s\n", admin_cmd_impl::ThermalLine(*r).c_str());
   return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "backends/memory/copy.h"
 #include "daemon/inference_service.h"
+#include "spdlog/spdlog.h"
 
 namespace socd::daemon {
 
@@ -18,12 +19,18 @@ uint64_t RssBytes() {
   f >> size >> resident;
   return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
+void ToProto(const thermal::ThermalPolicy& p, socd::admin::v1::ThermalPolicy* out) {
+  out->set_target_temp_c(p.target_temp_c);
+  out->set_critical_temp_c(p.critical_temp_c);
+  out->set_resume_temp_c(p.resume_temp_c);
+  out->set_objective(std::string(thermal::ObjectiveName(p.objective)));
+  out->set_enforced(false);  // the thermal governor is a later issue
+}
 }  // namespace admin_impl
 
 void AdminService::FillStatus(socd::admin::v1::Status* s) const {
   s->set_version(SOCD_VERSION);
-  s->set_uptime_s(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+  s->set_uptime_s(std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
   s->set_ready(ready_());
   auto loaded = repo_->Loaded();
   // Every model runs on the CPU backend today; one entry per distinct backend configuration.
@@ -59,6 +66,7 @@ void AdminService::FillStatus(socd::admin::v1::Status* s) const {
   mem->set_rss_bytes(admin_impl::RssBytes());
   mem->set_bytes_copied(memory::BytesCopied());
   mem->set_shm_regions(shm_->List().size());
+  admin_impl::ToProto(thermal_->Get(), s->mutable_thermal_policy());
 }
 
 grpc::Status AdminService::GetStatus(Ctx*, const socd::admin::v1::StatusRequest*,
@@ -109,20 +117,41 @@ grpc::Status AdminService::GetPlan(Ctx*, const socd::admin::v1::PlanRequest* q,
 }
 
 grpc::Status AdminService::GetThermalPolicy(Ctx*, const socd::admin::v1::ThermalPolicyRequest*,
-                                            socd::admin::v1::ThermalPolicy*) {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      "the thermal governor is not implemented yet in this socd build");
+                                            socd::admin::v1::ThermalPolicy* out) {
+  admin_impl::ToProto(thermal_->Get(), out);
+  return grpc::Status::OK;
 }
 
-grpc::Status AdminService::SetThermalPolicy(Ctx* ctx, const socd::admin::v1::ThermalPolicy*,
-                                            socd::admin::v1::ThermalPolicy*) {
+grpc::Status AdminService::SetThermalPolicy(Ctx* ctx, const socd::admin::v1::ThermalPolicy* in,
+                                            socd::admin::v1::ThermalPolicy* out) {
   auto cred = peers_->Lookup(ctx->peer());
   if (!cred.ok() || !admin_.IsAdmin(*cred)) {
+    const std::string who = cred.ok() ? absl::StrCat("uid ", cred->uid, " gid ", cred->gid)
+                                      : absl::StrCat("peer ", ctx->peer());
+    spdlog::warn("denied thermal policy change to {}", who);
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                        "setting the thermal policy is an admin operation");
+                        absl::StrCat("setting the thermal policy is an admin operation; ", who,
+                                     " is not root, socd's user or in the admin group"));
   }
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      "the thermal governor is not implemented yet in this socd build");
+  // Fields left 0 / empty keep their current value, so `socctl thermal set target_temp_c=70`
+  // changes one threshold; the merged policy is validated as a whole.
+  thermal::ThermalPolicy p = thermal_->Get();
+  if (in->target_temp_c() != 0) p.target_temp_c = in->target_temp_c();
+  if (in->critical_temp_c() != 0) p.critical_temp_c = in->critical_temp_c();
+  if (in->resume_temp_c() != 0) p.resume_temp_c = in->resume_temp_c();
+  if (!in->objective().empty()) {
+    auto o = thermal::ParseObjective(in->objective());
+    if (!o.ok()) return ToGrpc(o.status());
+    p.objective = *o;
+  }
+  if (absl::Status s = thermal_->Set(p); !s.ok()) return ToGrpc(s);
+  spdlog::info(
+      "thermal policy set by uid {}: target {} C, critical {} C, resume {} C, {} "
+      "(no thermal governor acts on it yet)",
+      cred->uid, p.target_temp_c, p.critical_temp_c, p.resume_temp_c,
+      std::string(thermal::ObjectiveName(p.objective)));
+  admin_impl::ToProto(p, out);
+  return grpc::Status::OK;
 }
 
 }  // namespace socd::daemon

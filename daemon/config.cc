@@ -16,6 +16,7 @@ socd::DaemonConfig DefaultConfig() {
   c.set_listen("unix:/run/socd/socd.sock");
   c.set_socket_mode(0660);
   c.set_model_control_mode("none");
+  c.set_repository_poll_secs(15);
   c.set_threads(1);
   c.set_max_message_mb(256);
   c.set_log_level("info");

@@ -2,7 +2,7 @@
 // Triton-layout model repository. Settings: /etc/socd/socd.conf (or --config FILE), overridden
 // by flags named after the config fields (see proto/socd_config.proto):
 //
-//   socd --model-repository DIR [--listen unix:PATH] [--model-control-mode none|explicit]
+//   socd --model-repository DIR [--listen unix:PATH] [--model-control-mode none|explicit|poll]
 //        [--load-model NAME]... [--threads N] [--max-message-mb N] [--log-level LEVEL]
 //        [--socket-group NAME] [--socket-mode OCTAL] [--admin-group NAME] [--config FILE]
 #include <grp.h>
@@ -24,6 +24,7 @@
 #include "daemon/metrics.h"
 #include "daemon/metrics_http.h"
 #include "daemon/model_repository.h"
+#include "daemon/repository_poll.h"
 #include "daemon/shm_registry.h"
 #include "daemon/systemd_notify.h"
 #include "grpcpp/grpcpp.h"
@@ -36,7 +37,8 @@ int Usage(FILE* out) {
   std::fprintf(
       out,
       "usage: socd [--config FILE] --model-repository DIR [--listen unix:PATH|HOST:PORT]\n"
-      "            [--model-control-mode none|explicit] [--load-model NAME]...\n"
+      "            [--model-control-mode none|explicit|poll] [--repository-poll-secs N]\n"
+      "            [--load-model NAME]...\n"
       "            [--threads N] [--max-message-mb N] [--log-level trace|debug|info|warn|error]\n"
       "            [--socket-group NAME] [--socket-mode OCTAL] [--admin-group NAME]\n"
       "Flags override the config file (default %s, protobuf text, fields as flags).\n",
@@ -110,8 +112,10 @@ int main(int argc, char** argv) {
     ro.mode = socd::daemon::ControlMode::kNone;
   else if (cfg.model_control_mode() == "explicit")
     ro.mode = socd::daemon::ControlMode::kExplicit;
+  else if (cfg.model_control_mode() == "poll")
+    ro.mode = socd::daemon::ControlMode::kPoll;
   else {
-    std::fprintf(stderr, "socd: model_control_mode must be none or explicit\n");
+    std::fprintf(stderr, "socd: model_control_mode must be none, explicit or poll\n");
     return Usage(stderr);
   }
   socd::daemon::ModelRepository repo(cfg.model_repository(), ro);
@@ -151,8 +155,9 @@ int main(int argc, char** argv) {
     builder.AddListeningPort(cfg.listen(), grpc::InsecureServerCredentials());
   }
   builder.RegisterService(&service);
-  socd::daemon::AdminService admin_service(&repo, &shm, &peers, admin,
-                                           [&service] { return service.ready(); });
+  socd::thermal::PolicyStore thermal_policy;
+  socd::daemon::AdminService admin_service(
+      &repo, &shm, &peers, admin, [&service] { return service.ready(); }, &thermal_policy);
   builder.RegisterService(&admin_service);
   const int max_bytes = static_cast<int>(std::min<uint32_t>(cfg.max_message_mb(), 2047)) << 20;
   builder.SetMaxReceiveMessageSize(max_bytes);
@@ -193,7 +198,7 @@ int main(int argc, char** argv) {
   (void)socd::daemon::NotifyStatus("loading models");
   auto t0 = std::chrono::steady_clock::now();
   auto load_configured = [&](const socd::DaemonConfig& c) {
-    if (ro.mode == socd::daemon::ControlMode::kNone) {
+    if (ro.mode != socd::daemon::ControlMode::kExplicit) {
       repo.LoadAll();
       return;
     }
@@ -205,6 +210,13 @@ int main(int argc, char** argv) {
     }
   };
   load_configured(cfg);
+  std::unique_ptr<socd::daemon::RepositoryPoller> poller;
+  if (ro.mode == socd::daemon::ControlMode::kPoll) {
+    poller = std::make_unique<socd::daemon::RepositoryPoller>(
+        &repo, std::chrono::seconds(cfg.repository_poll_secs()));
+    spdlog::info("polling {} every {} s for model changes", cfg.model_repository(),
+                 std::max<uint32_t>(1, cfg.repository_poll_secs()));
+  }
   service.set_ready(true);
   set_serving(true);
   spdlog::info(
@@ -255,6 +267,7 @@ int main(int argc, char** argv) {
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
     break;
   }
+  poller.reset();
   listener.reset();
   if (metrics_server) metrics_server->Stop();
   spdlog::info("socd stopped");

@@ -174,6 +174,7 @@ void ModelRepository::LoadAll() {
 }
 
 absl::Status ModelRepository::Load(const std::string& name) {
+  const std::string fingerprint = ModelDirFingerprint((fs::path(root_) / name).string());
   auto loaded = LoadModelDir(name);
   std::lock_guard<std::mutex> l(mu_);
   if (!loaded.ok()) {
@@ -181,17 +182,22 @@ absl::Status ModelRepository::Load(const std::string& name) {
     if (!absl::IsNotFound(loaded.status()) || models_.count(name) ||
         fs::is_directory(fs::path(root_) / name)) {
       Entry& e = models_[name];
+      for (const auto& [v, m] : e.versions) CloseQueue(*m, "unloaded");
       e.versions.clear();
+      e.fingerprint = fingerprint;
       e.state = "UNAVAILABLE";
       e.reason = std::string(loaded.status().message());
     }
     return loaded.status();
   }
   Entry& e = models_[name];
+  // Requests queued on a replaced version still run on it (they hold it); a version that is
+  // gone from the new set is unloaded.
   for (const auto& [v, old] : e.versions) {
-    if (!loaded->count(v) || loaded->at(v) != old) CloseQueue(*old, "reloaded");
+    if (!loaded->count(v)) CloseQueue(*old, "unloaded");
   }
   e.versions = *std::move(loaded);
+  e.fingerprint = fingerprint;
   e.state = "READY";
   e.reason.clear();
   for (const auto& [v, m] : e.versions) {

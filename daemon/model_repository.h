@@ -95,6 +95,13 @@ class ModelRepository {
   absl::StatusOr<std::shared_ptr<LoadedModel>> Get(const std::string& name,
                                                    const std::string& version) const;
   std::vector<ModelIndexEntry> Index() const;
+  // Poll mode: one rescan of the repository (daemon/repository_poll.cc). New folders are
+  // loaded, changed ones reloaded (a failed reload keeps the loaded versions serving), removed
+  // ones unloaded and forgotten. Returns the names per outcome, for logs and tests.
+  struct PollResult {
+    std::vector<std::string> loaded, reloaded, unloaded, failed;
+  };
+  PollResult Poll();
   std::vector<std::shared_ptr<LoadedModel>> Loaded() const;
   const RepositoryOptions& options() const { return opts_; }
   const std::string& root() const { return root_; }
@@ -104,6 +111,7 @@ class ModelRepository {
     std::map<int64_t, std::shared_ptr<LoadedModel>> versions;
     std::string state = "UNAVAILABLE";
     std::string reason;
+    std::string fingerprint;  // of the model's folder when it was last (re)loaded
   };
   absl::StatusOr<std::map<int64_t, std::shared_ptr<LoadedModel>>> LoadModelDir(
       const std::string& name) const;
@@ -115,6 +123,10 @@ class ModelRepository {
   mutable std::mutex mu_;
   std::map<std::string, Entry> models_;
 };
+
+// Names, sizes and modification times of everything under a model's folder: what poll mode
+// compares to notice a changed model.
+std::string ModelDirFingerprint(const std::string& dir);
 
 // Parses config.pbtxt text. Unknown fields (Triton features socd does not model) are warnings
 // appended to `warnings`, not errors.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# An unprivileged client (uid/gid 65534 "nobody", no supplementary groups) may infer over the
-# socket but is refused model load/unload and shared-memory registration with PERMISSION_DENIED;
-# root (the admin) may do them. Needs root to switch uid (CI runs as root); otherwise skipped.
+# An unprivileged client (uid/gid 65534 "nobody", no supplementary groups) may infer and read the
+# thermal policy over the socket but is refused model load/unload, thermal policy changes and
+# shared-memory registration with PERMISSION_DENIED; root (the admin) may do them. Needs root to switch uid (CI runs as root); otherwise skipped.
 set -euo pipefail
 SOCD=$1 SOCCTL=$2 MODELS=$3
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
@@ -21,7 +21,8 @@ for _ in $(seq 100); do [ -S "$work/socd.sock" ] && "$SOCCTL" -s "$work/socd.soc
 [ "$(stat -c %a "$work/socd.sock")" = 660 ] || { echo "socket mode is $(stat -c %a "$work/socd.sock"), want 660"; exit 1; }
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$work/socctl" -s "$work/socd.sock" "$@"; }
 as_nobody infer sum >/dev/null || { echo "unprivileged infer failed"; cat "$work/log"; exit 1; }
-for cmd in "models unload sum" "models load sum"; do
+as_nobody thermal >/dev/null || { echo "unprivileged thermal policy get failed"; exit 1; }
+for cmd in "models unload sum" "models load sum" "thermal set target_temp_c=72"; do
   if out=$(as_nobody $cmd 2>&1); then echo "unprivileged '$cmd' was allowed"; exit 1; fi
   grep -q PERMISSION_DENIED <<<"$out" || { echo "unprivileged '$cmd': $out"; exit 1; }
 done
@@ -31,4 +32,6 @@ if setpriv --reuid=65534 --regid=65533 --clear-groups "$work/socctl" -s "$work/s
 fi
 "$SOCCTL" -s "$work/socd.sock" models unload sum >/dev/null   # root is admin
 "$SOCCTL" -s "$work/socd.sock" models load sum >/dev/null
+"$SOCCTL" -s "$work/socd.sock" thermal set target_temp_c=72 >/dev/null
+"$SOCCTL" -s "$work/socd.sock" thermal | grep -q "target 72.0 C" || { echo "admin thermal set had no effect"; exit 1; }
 echo "access control: 1 passed, 0 failed"

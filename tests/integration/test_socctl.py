@@ -53,12 +53,33 @@ def test_failures_exit_non_zero_with_reason(server):
     assert r.returncode == 1 and "unknown model 'nope'" in r.stderr
     r = socctl(server, "plan", "broken")
     assert r.returncode == 1 and "not ready" in r.stderr
-    r = socctl(server, "thermal")
-    assert r.returncode == 1 and "UNIMPLEMENTED" in r.stderr
+    r = socctl(server, "thermal", "set", "critical_temp_c=60")  # below the target (75)
+    assert r.returncode == 1 and "INVALID_ARGUMENT" in r.stderr and "critical_temp_c" in r.stderr
     r = subprocess.run([SOCCTL, "--socket", "/nonexistent/socd.sock", "status"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 3
     assert socctl(server, "frobnicate").returncode == 2
+
+
+def test_thermal_policy_get_and_set(server):
+    r = socctl(server, "thermal")
+    assert r.returncode == 0 and "target 75.0 C" in r.stdout
+    assert "no thermal governor acts on it yet" in r.stdout
+    # Test daemons run as this (root) user, so this client is an admin; the unprivileged
+    # refusal is in access_control_test.sh.
+    r = socctl(server, "--json", "thermal", "set", "target_temp_c=72", "objective=battery")
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert got["target_temp_c"] == 72 and got["objective"] == "battery"
+    assert got["critical_temp_c"] == 90 and got["enforced"] is False  # unchanged / not yet
+    for bad, field in (("objective=turbo", "objective"), ("resume_temp_c=80", "resume_temp_c"),
+                       ("target_temp_c=500", "target_temp_c")):
+        r = socctl(server, "thermal", "set", bad)
+        assert r.returncode == 1 and "INVALID_ARGUMENT" in r.stderr and field in r.stderr, r.stderr
+    st = socctl(server, "status")
+    assert "thermal policy: target 72.0 C" in st.stdout and "no thermal governor" in st.stdout
+    r = socctl(server, "thermal", "set", "target_temp_c=75", "objective=balanced")
+    assert r.returncode == 0
 
 
 def test_completion_script():
