@@ -13,22 +13,29 @@ namespace socd::opencl {
 
 namespace opencl_backend_impl {
 
+// The device is opened on first need (Compile, info), not at creation: Supports() needs no
+// driver, and socd-conformance creates a backend in every forked test, most of which only ask
+// Supports() (PoCL's start-up alone is ~40 ms per process).
 class OpenClBackend : public backends::Backend {
  public:
-  OpenClBackend(std::shared_ptr<ClRuntime> rt, int threads) : rt_(std::move(rt)) {
-    const ClDeviceInfo& d = rt_->info();
-    info_.kind = backends::BackendKind::kOpenCL;
-    info_.name = absl::StrCat("opencl: ", d.desc.name, " (", d.desc.driver,
-                              rt_->staging() ? ", staging copies" : ", zero-copy", ")");
-    info_.unified_memory = !rt_->staging();
-    info_.threads = threads;
-  }
+  OpenClBackend(int device, int threads) : device_(device), threads_(threads) {}
 
   // Calibrated on first use (short kernels, then cached on disk): model loads and forked
   // conformance tests that never ask do not pay for it.
   const backends::BackendInfo& info() const override {
-    std::call_once(calibrated_, [this] {
-      auto c = LoadOrCalibrate(*rt_);
+    std::call_once(described_, [this] {
+      info_.kind = backends::BackendKind::kOpenCL;
+      info_.threads = threads_;
+      auto rt = Runtime();
+      if (!rt.ok()) {
+        info_.name = absl::StrCat("opencl: unavailable (", rt.status().message(), ")");
+        return;
+      }
+      const ClDeviceInfo& d = (*rt)->info();
+      info_.name = absl::StrCat("opencl: ", d.desc.name, " (", d.desc.driver,
+                                (*rt)->staging() ? ", staging copies" : ", zero-copy", ")");
+      info_.unified_memory = !(*rt)->staging();
+      auto c = LoadOrCalibrate(**rt);
       if (!c.ok()) {
         spdlog::warn("opencl: calibration failed: {}", std::string(c.status().message()));
         return;
@@ -57,24 +64,28 @@ class OpenClBackend : public backends::Backend {
       std::shared_ptr<const graph::Graph> g, const backends::CompileOptions& opts) override {
     for (const auto& n : g->nodes)
       if (auto s = Supports(n); !s.ok()) return s;
-    auto p = ClPartition::Create(rt_, std::move(g));
+    auto rt = Runtime();
+    if (!rt.ok()) return rt.status();
+    auto p = ClPartition::Create(*rt, std::move(g));
     if (!p.ok()) return p.status();
     return std::unique_ptr<backends::CompiledPartition>(std::move(*p));
   }
 
  private:
-  std::shared_ptr<ClRuntime> rt_;
+  absl::StatusOr<std::shared_ptr<ClRuntime>> Runtime() const { return ClRuntime::Open(device_); }
+
+  int device_;
+  int threads_;
   mutable backends::BackendInfo info_;
-  mutable std::once_flag calibrated_;
+  mutable std::once_flag described_;
 };
 
 }  // namespace opencl_backend_impl
 
 absl::StatusOr<std::unique_ptr<backends::Backend>> CreateOpenClBackend(int device, int threads) {
-  auto rt = ClRuntime::Open(device);
-  if (!rt.ok()) return rt.status();
+  if (device < 0) return absl::InvalidArgumentError("opencl: device index must be >= 0");
   return std::unique_ptr<backends::Backend>(
-      new opencl_backend_impl::OpenClBackend(*std::move(rt), std::max(1, threads)));
+      new opencl_backend_impl::OpenClBackend(device, std::max(1, threads)));
 }
 
 absl::StatusOr<std::vector<backends::DeviceDescription>> ListOpenClDevices() {
