@@ -199,8 +199,26 @@ absl::Status BuildBinary(const KernelContext& k, std::vector<Dispatch>& out) {
 // Reshape-like operators: nothing to run when the plan aliased the output to the input;
 // otherwise (input is a graph input or constant) a word copy.
 absl::Status BuildAliasOrCopy(const KernelContext& k, std::vector<Dispatch>& out) {
-  if (k.node.op_type == "Dropout" && k.out.size() > 1 && k.out[1] != kNoValue)
-    return Unimplemented(k, "Dropout mask output");
+  if (k.node.op_type == "Dropout" && k.out.size() > 1 && k.out[1] != kNoValue) {
+    // Inference Dropout keeps every element: the mask is all true (bool bytes of 1), written
+    // as whole words (bindings are rounded up to 4 bytes inside their aligned slot).
+    const int mask = k.out[1];
+    const graph::DType mt = k.dtype(mask);
+    if (mt != graph::DType::kBool && mt != graph::DType::kFloat32)
+      return Unimplemented(k, absl::StrCat("mask type ", graph::DTypeName(mt)));
+    const bool bytes = mt == graph::DType::kBool;
+    const int64_t n = graph::NumElements(k.shape(mask));
+    const int64_t words = bytes ? (n + 3) / 4 : n;
+    if (words > 0) {
+      Dispatch d;
+      d.shader = "fill";
+      d.push = {static_cast<int32_t>(words), bytes ? 0x01010101 : FloatBits(1.0f)};
+      d.bindings = {{mask}};
+      d.label = k.node.Describe();
+      Groups1D(d, words);
+      out.push_back(std::move(d));
+    }
+  }
   const int x = k.in[0], y = k.out[0];
   if (k.plan.root[y] == k.plan.root[x]) return absl::OkStatus();
   const size_t bytes =

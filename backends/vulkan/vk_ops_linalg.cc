@@ -19,21 +19,29 @@ struct Gemm {
   int a = -1, b = -1, bias = -1, res = -1, c = -1;
 };
 
-absl::Status Emit(const KernelContext& k, const Gemm& g, std::vector<Dispatch>& out) {
-  for (int64_t v : {g.M, g.N, g.K, g.z_inner * g.z_outer, g.M * g.N * g.z_inner * g.z_outer})
-    if (v > (int64_t{1} << 31) - 1)
-      return Unimplemented(k, "dimension too large for 32-bit indexing");
-  if (g.M == 0 || g.N == 0 || g.z_inner * g.z_outer == 0) return absl::OkStatus();
+// One dispatch of C[:, n0:n0+nn] += A[:, k0:k0+kk] . B[k0:k0+kk, n0:n0+nn] (the whole product
+// when not chunked); `first`/`last` chunk decide bias, residual and activation.
+absl::Status EmitChunk(const KernelContext& k, const Gemm& g, int64_t n0, int64_t nn, int64_t k0,
+                       int64_t kk, bool first, bool last, Binding b, std::vector<Dispatch>& out) {
   Dispatch d;
   d.shader = "matmul";
   const bool gemv = g.M < 4;
   const int TM = gemv ? 1 : 4, TN = 4, LX = gemv ? 64 : 8, LY = gemv ? 1 : 8;
   d.spec = {TM, TN, LX, LY};
-  d.fp16 = k.fp16 && k.is_constant(g.b);
+  d.fp16 = b.half;
+  int flags = 0;
+  int res = g.res;
+  if (first && (g.flags & 1)) flags |= 1;
+  if (first && (g.flags & 2)) flags |= 2;
+  if (!first) {
+    flags |= 2;  // accumulate onto the previous K chunk's partial sums
+    res = g.c;
+  }
+  Activation act = last ? g.act : Activation{};
   auto i32 = [](int64_t v) { return static_cast<int32_t>(v); };
   d.push = {i32(g.M),
-            i32(g.N),
-            i32(g.K),
+            i32(nn),
+            i32(kk),
             i32(g.z_inner),
             i32(g.a_in),
             i32(g.a_out),
@@ -45,15 +53,17 @@ absl::Status Emit(const KernelContext& k, const Gemm& g, std::vector<Dispatch>& 
             i32(g.b_n),
             i32(g.bias_m),
             i32(g.bias_n),
-            g.flags,
+            flags,
             FloatBits(g.alpha),
             FloatBits(g.beta),
-            g.act.code,
-            FloatBits(g.act.alpha),
-            FloatBits(g.act.beta)};
-  d.bindings = {
-      {g.a}, {g.b, d.fp16}, {g.bias >= 0 ? g.bias : g.c}, {g.res >= 0 ? g.res : g.c}, {g.c}};
-  d.groups[0] = static_cast<uint32_t>((g.N + LX * TN - 1) / (LX * TN));
+            act.code,
+            FloatBits(act.alpha),
+            FloatBits(act.beta),
+            i32(n0),
+            i32(g.N),
+            i32(k0)};
+  d.bindings = {{g.a}, b, {g.bias >= 0 ? g.bias : g.c}, {res >= 0 ? res : g.c}, {g.c}};
+  d.groups[0] = static_cast<uint32_t>((nn + LX * TN - 1) / (LX * TN));
   d.groups[1] = static_cast<uint32_t>((g.M + LY * TM - 1) / (LY * TM));
   d.groups[2] = static_cast<uint32_t>(g.z_inner * g.z_outer);
   if (d.groups[2] > 65535 || d.groups[1] > 65535 || d.groups[0] > 65535)
@@ -61,6 +71,53 @@ absl::Status Emit(const KernelContext& k, const Gemm& g, std::vector<Dispatch>& 
   d.label = k.node.Describe();
   out.push_back(std::move(d));
   return absl::OkStatus();
+}
+
+// Rows per chunk: as many as fit one binding, a multiple that keeps every chunk's byte offset a
+// multiple of 256 (the largest minStorageBufferOffsetAlignment Vulkan allows).
+int64_t ChunkRows(uint64_t max_range, int64_t row_bytes) {
+  int64_t step = 1;
+  while ((step * row_bytes) % 256 != 0 && step < 256) step *= 2;
+  const int64_t fit = static_cast<int64_t>(max_range) / row_bytes;
+  return std::max<int64_t>(step, fit / step * step);
+}
+
+absl::Status Emit(const KernelContext& k, const Gemm& g, std::vector<Dispatch>& out) {
+  for (int64_t v : {g.M, g.N, g.K, g.z_inner * g.z_outer, g.M * g.N * g.z_inner * g.z_outer})
+    if (v > (int64_t{1} << 31) - 1)
+      return Unimplemented(k, "dimension too large for 32-bit indexing");
+  if (g.M == 0 || g.N == 0 || g.z_inner * g.z_outer == 0) return absl::OkStatus();
+  const bool half = k.fp16 && k.is_constant(g.b);
+  const uint64_t es = half ? 2 : 4;
+  const uint64_t b_bytes = static_cast<uint64_t>(graph::NumElements(k.shape(g.b))) * es;
+  if (b_bytes <= k.max_range) return EmitChunk(k, g, 0, g.N, 0, g.K, true, true, {g.b, half}, out);
+  // A weight larger than one storage-buffer binding: bind contiguous chunks of it. B is [N, K]
+  // (transposed Gemm) -> chunks of rows n; B is [K, N] -> chunks of rows k, accumulated in C.
+  if (g.b_in != 0 || g.b_out != 0)
+    return Unimplemented(k, "batched operand larger than maxStorageBufferRange");
+  if (g.b_n == g.K && g.b_k == 1) {
+    const int64_t rows = ChunkRows(k.max_range, g.K * static_cast<int64_t>(es));
+    for (int64_t n0 = 0; n0 < g.N; n0 += rows) {
+      const int64_t nn = std::min(rows, g.N - n0);
+      if (auto s =
+              EmitChunk(k, g, n0, nn, 0, g.K, true, true, {g.b, half, n0 * g.K, nn * g.K}, out);
+          !s.ok())
+        return s;
+    }
+    return absl::OkStatus();
+  }
+  if (g.b_k == g.N && g.b_n == 1) {
+    const int64_t rows = ChunkRows(k.max_range, g.N * static_cast<int64_t>(es));
+    for (int64_t k0 = 0; k0 < g.K; k0 += rows) {
+      const int64_t kk = std::min(rows, g.K - k0);
+      if (auto s = EmitChunk(k, g, 0, g.N, k0, kk, k0 == 0, k0 + kk >= g.K,
+                             {g.b, half, k0 * g.N, kk * g.N}, out);
+          !s.ok())
+        return s;
+    }
+    return absl::OkStatus();
+  }
+  return Unimplemented(k, "operand layout larger than maxStorageBufferRange");
 }
 
 absl::Status BuildMatMul(const KernelContext& k, std::vector<Dispatch>& out) {

@@ -236,7 +236,7 @@ absl::Status VulkanPartition::AllocateArena() {
   }
   for (size_t i = 0; i < g.inputs.size(); ++i) {
     if (!input_used_[i]) continue;
-    const size_t ib = std::max<size_t>(ValueBytes(plan_, g.inputs[i], false), 4);
+    const size_t ib = RoundUp(std::max<size_t>(ValueBytes(plan_, g.inputs[i], false), 4), 4);
     auto s = ctx_->AllocateHostVisible(ib);
     if (!s.ok()) return s.status();
     input_stage_[i] = *std::move(s);

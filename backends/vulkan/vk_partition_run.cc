@@ -50,7 +50,9 @@ VulkanPartition::Bound VulkanPartition::Resolve(const Binding& b) const {
   const int64_t n = std::max<int64_t>(0, graph::NumElements(plan_.vals[v].shape));
   const int64_t count = b.count < 0 ? n - b.first : b.count;
   Bound out;
-  out.range = static_cast<VkDeviceSize>(count) * es;
+  // Whole words: shaders address 32-bit elements (a bool mask is filled word by word); every
+  // slot is aligned to at least 64 bytes, so rounding up stays inside it.
+  out.range = (static_cast<VkDeviceSize>(count) * es + 3) / 4 * 4;
   const VkDeviceSize sub = static_cast<VkDeviceSize>(b.first) * es;
   if (out.range == 0) {
     // Empty tensors are never read; any valid range will do.

@@ -4,7 +4,9 @@
 // switches). p0 M, p1 N, p2 K, p3 inner batch count, p4/p5 A inner/outer batch stride,
 // p6 A m-stride, p7 A k-stride, p8/p9 B inner/outer batch stride, p10 B k-stride, p11 B n-stride,
 // p12/p13 bias m/n strides, p14 flags (1 bias, 2 residual), p15 alpha, p16 beta, p17 act,
-// p18/p19 act alpha/beta.
+// p18/p19 act alpha/beta, p20 first column of C (n_base), p21 row stride of C and R (ldc),
+// p22 first k of A (k_base): a weight larger than maxStorageBufferRange is bound in chunks of
+// columns (n) or rows (k) by several dispatches.
 #version 450
 #include "common.glsl"
 layout(constant_id = 0) const int TM = 4;
@@ -36,7 +38,7 @@ void main() {
   for (int k = 0; k < K; ++k) {
     float av[TM];
     float bv[TN];
-    for (int i = 0; i < TM; ++i) av[i] = a[abase + mm[i] * sam + k * sak];
+    for (int i = 0; i < TM; ++i) av[i] = a[abase + mm[i] * sam + (PI(22) + k) * sak];
     for (int j = 0; j < TN; ++j) bv[j] = float(b[bbase + k * sbk + nn[j] * sbn]);
     for (int i = 0; i < TM; ++i)
       for (int j = 0; j < TN; ++j) acc[i][j] = fma(av[i], bv[j], acc[i][j]);
@@ -50,8 +52,9 @@ void main() {
       int n = n0 + j;
       if (n >= N) break;
       float v = alpha * acc[i][j];
-      if ((flags & 1) != 0) v += beta * bias[m * PI(12) + n * PI(13)];
-      int o = (z * M + m) * N + n;
+      int nc = PI(20) + n;
+      if ((flags & 1) != 0) v += beta * bias[m * PI(12) + nc * PI(13)];
+      int o = (z * M + m) * PI(21) + nc;
       if ((flags & 2) != 0) v += r[o];
       c[o] = socd_act(v, PI(17), PF(18), PF(19));
     }
