@@ -23,9 +23,21 @@ enum class DType : int32_t {
   kUInt32 = 12,
   kUInt64 = 13,
   kBFloat16 = 16,
+  // Held unpacked, one element per byte (graph/minifloat.h); only ONNX files pack them.
+  kFloat8E4M3FN = 17,
+  kFloat8E4M3FNUZ = 18,
+  kFloat8E5M2 = 19,
+  kFloat8E5M2FNUZ = 20,
+  kUInt4 = 21,
+  kInt4 = 22,
+  kFloat4E2M1 = 23,
+  kFloat8E8M0 = 24,
+  kUInt2 = 25,
+  kInt2 = 26,
 };
 
-// Bytes per element; 0 for kUndefined, kString and types socd does not know.
+// Bytes per element in socd's memory (1 for the sub-byte types, which socd holds unpacked);
+// 0 for kUndefined, kString and types socd does not know.
 size_t DTypeSize(DType t);
 // "float32", "int64", ... (ONNX-style lower-case names); "dtype(N)" for unknown codes.
 const char* DTypeName(DType t);

@@ -1,5 +1,7 @@
 #include "graph/onnx_import.h"
 
+#include "graph/minifloat.h"
+
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -19,7 +21,8 @@ absl::StatusOr<TensorType> ConvertType(const onnx::TypeProto& tp, const std::str
   if (!tp.has_tensor_type()) {
     if (tp.value_case() == onnx::TypeProto::VALUE_NOT_SET) return t;  // untyped: infer later
     return absl::UnimplementedError(
-        absl::StrCat("value '", name, "': only tensor types are supported (sequence/map/optional "
+        absl::StrCat("value '", name,
+                     "': only tensor types are supported (sequence/map/optional "
                      "values are not)"));
   }
   const auto& tt = tp.tensor_type();
@@ -55,9 +58,12 @@ absl::StatusOr<std::string> ReadExternal(const onnx::TensorProto& tp, const Impo
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto& kv : tp.external_data()) {
-    if (kv.key() == "location") location = kv.value();
-    else if (kv.key() == "offset") offset = std::strtoll(kv.value().c_str(), nullptr, 10);
-    else if (kv.key() == "length") length = std::strtoll(kv.value().c_str(), nullptr, 10);
+    if (kv.key() == "location")
+      location = kv.value();
+    else if (kv.key() == "offset")
+      offset = std::strtoll(kv.value().c_str(), nullptr, 10);
+    else if (kv.key() == "length")
+      length = std::strtoll(kv.value().c_str(), nullptr, 10);
   }
   if (location.empty() || location.find("..") != std::string::npos || location[0] == '/') {
     return Bad(absl::StrCat("tensor '", tp.name(), "': bad external data location '", location,
@@ -67,16 +73,38 @@ absl::StatusOr<std::string> ReadExternal(const onnx::TensorProto& tp, const Impo
                          ? location
                          : absl::StrCat(opts.external_data_dir, "/", location);
   std::ifstream f(path, std::ios::binary);
-  if (!f) return absl::NotFoundError(absl::StrCat("tensor '", tp.name(), "': cannot open external data file '", path, "'"));
+  if (!f)
+    return absl::NotFoundError(
+        absl::StrCat("tensor '", tp.name(), "': cannot open external data file '", path, "'"));
   f.seekg(0, std::ios::end);
   int64_t size = f.tellg();
-  if (offset < 0 || offset > size) return Bad(absl::StrCat("tensor '", tp.name(), "': external data offset out of range"));
+  if (offset < 0 || offset > size)
+    return Bad(absl::StrCat("tensor '", tp.name(), "': external data offset out of range"));
   if (length < 0) length = size - offset;
-  if (offset + length > size) return Bad(absl::StrCat("tensor '", tp.name(), "': external data file '", path, "' is shorter than offset+length"));
+  if (offset + length > size)
+    return Bad(absl::StrCat("tensor '", tp.name(), "': external data file '", path,
+                            "' is shorter than offset+length"));
   std::string data(static_cast<size_t>(length), '\0');
   f.seekg(offset);
   f.read(data.data(), length);
   return data;
+}
+
+// Copies `bits`-per-element data into t, one element per byte (sign-extending int4/int2).
+void UnpackInto(const uint8_t* src, int bits, DType dt, Tensor& t) {
+  const int64_t n = t.numel();
+  if (bits == 8) {
+    if (t.bytes()) std::memcpy(t.data(), src, t.bytes());
+    return;
+  }
+  uint8_t* dst = static_cast<uint8_t*>(t.data());
+  const int per_byte = 8 / bits;
+  const uint32_t mask = (1u << bits) - 1;
+  for (int64_t i = 0; i < n; ++i) {
+    const uint32_t code = (src[i / per_byte] >> ((i % per_byte) * bits)) & mask;
+    dst[i] = IsSubByteInt(dt) ? static_cast<uint8_t>(WrapToSubByte(code, dt))
+                              : static_cast<uint8_t>(code);
+  }
 }
 
 }  // namespace
@@ -84,8 +112,8 @@ absl::StatusOr<std::string> ReadExternal(const onnx::TensorProto& tp, const Impo
 absl::StatusOr<std::shared_ptr<Tensor>> ConvertTensor(const onnx::TensorProto& tp,
                                                       const ImportOptions& opts) {
   if (!IsKnownDType(tp.data_type())) {
-    return absl::UnimplementedError(absl::StrCat("tensor '", tp.name(),
-                                                 "': unsupported element type ", tp.data_type()));
+    return absl::UnimplementedError(
+        absl::StrCat("tensor '", tp.name(), "': unsupported element type ", tp.data_type()));
   }
   DType dt = static_cast<DType>(tp.data_type());
   Shape shape(tp.dims().begin(), tp.dims().end());
@@ -93,7 +121,10 @@ absl::StatusOr<std::shared_ptr<Tensor>> ConvertTensor(const onnx::TensorProto& t
   if (n < 0 || n > (int64_t{1} << 34)) {
     return Bad(absl::StrCat("tensor '", tp.name(), "': invalid dims ", ShapeToString(shape)));
   }
-  const size_t bytes = static_cast<size_t>(n) * DTypeSize(dt);
+  // Sub-byte types are packed in files (2 or 4 per byte) and held unpacked in memory.
+  const int bits = PackedBits(dt);
+  const size_t bytes =
+      bits == 8 ? static_cast<size_t>(n) * DTypeSize(dt) : (static_cast<size_t>(n) * bits + 7) / 8;
   auto size_error = [&](int64_t got) {
     return Bad(absl::StrCat("tensor '", tp.name(), "' (", DTypeName(dt), ShapeToString(shape),
                             "): expected ", n, " elements / ", bytes, " bytes, data holds ", got));
@@ -103,7 +134,7 @@ absl::StatusOr<std::shared_ptr<Tensor>> ConvertTensor(const onnx::TensorProto& t
     if (!data.ok()) return data.status();
     if (data->size() != bytes) return size_error(static_cast<int64_t>(data->size()));
     auto t = std::make_shared<Tensor>(dt, shape);
-    if (bytes) std::memcpy(t->data(), data->data(), bytes);
+    UnpackInto(reinterpret_cast<const uint8_t*>(data->data()), bits, dt, *t);
     return t;
   }
   // Dims are only numbers in the file: no tensor holds more elements than the proto stores
@@ -111,11 +142,22 @@ absl::StatusOr<std::shared_ptr<Tensor>> ConvertTensor(const onnx::TensorProto& t
   const int64_t stored = static_cast<int64_t>(tp.raw_data().size()) + tp.float_data_size() +
                          tp.int32_data_size() + tp.int64_data_size() + tp.double_data_size() +
                          tp.uint64_data_size() + tp.string_data_size();
-  if (n > stored) return size_error(stored);
+  // Packed sub-byte data holds 8/bits values per stored byte (raw) or int32 entry.
+  if (n > stored * (8 / bits)) return size_error(stored);
   auto t = std::make_shared<Tensor>(dt, shape);
   if (tp.has_raw_data()) {
-    if (tp.raw_data().size() != bytes) return size_error(static_cast<int64_t>(tp.raw_data().size()));
-    if (bytes) std::memcpy(t->data(), tp.raw_data().data(), bytes);
+    if (tp.raw_data().size() != bytes)
+      return size_error(static_cast<int64_t>(tp.raw_data().size()));
+    UnpackInto(reinterpret_cast<const uint8_t*>(tp.raw_data().data()), bits, dt, *t);
+    return t;
+  }
+  if (IsSubByte(dt)) {
+    // int32_data holds one byte per entry: a float8 code, or 2 (4) packed 4-bit (2-bit) values.
+    const int64_t want = static_cast<int64_t>(bytes);
+    if (tp.int32_data_size() != want) return size_error(tp.int32_data_size());
+    std::vector<uint8_t> packed(bytes);
+    for (int64_t i = 0; i < want; ++i) packed[i] = static_cast<uint8_t>(tp.int32_data(i));
+    UnpackInto(packed.data(), bits, dt, *t);
     return t;
   }
   switch (dt) {
@@ -134,17 +176,30 @@ absl::StatusOr<std::shared_ptr<Tensor>> ConvertTensor(const onnx::TensorProto& t
     case DType::kUInt32:
     case DType::kUInt64:
       if (tp.uint64_data_size() != n) return size_error(tp.uint64_data_size());
-      if (dt == DType::kUInt32) CopyField<uint32_t>(tp.uint64_data(), *t);
-      else CopyField<uint64_t>(tp.uint64_data(), *t);
+      if (dt == DType::kUInt32)
+        CopyField<uint32_t>(tp.uint64_data(), *t);
+      else
+        CopyField<uint64_t>(tp.uint64_data(), *t);
       break;
-    case DType::kInt32: case DType::kInt16: case DType::kInt8: case DType::kUInt16:
-    case DType::kUInt8: case DType::kBool: case DType::kFloat16: case DType::kBFloat16:
+    case DType::kInt32:
+    case DType::kInt16:
+    case DType::kInt8:
+    case DType::kUInt16:
+    case DType::kUInt8:
+    case DType::kBool:
+    case DType::kFloat16:
+    case DType::kBFloat16:
       if (tp.int32_data_size() != n) return size_error(tp.int32_data_size());
-      if (dt == DType::kInt32) CopyField<int32_t>(tp.int32_data(), *t);
-      else if (dt == DType::kInt16) CopyField<int16_t>(tp.int32_data(), *t);
-      else if (dt == DType::kInt8) CopyField<int8_t>(tp.int32_data(), *t);
-      else if (dt == DType::kUInt8 || dt == DType::kBool) CopyField<uint8_t>(tp.int32_data(), *t);
-      else CopyField<uint16_t>(tp.int32_data(), *t);  // fp16/bf16 bits, uint16
+      if (dt == DType::kInt32)
+        CopyField<int32_t>(tp.int32_data(), *t);
+      else if (dt == DType::kInt16)
+        CopyField<int16_t>(tp.int32_data(), *t);
+      else if (dt == DType::kInt8)
+        CopyField<int8_t>(tp.int32_data(), *t);
+      else if (dt == DType::kUInt8 || dt == DType::kBool)
+        CopyField<uint8_t>(tp.int32_data(), *t);
+      else
+        CopyField<uint16_t>(tp.int32_data(), *t);  // fp16/bf16 bits, uint16
       break;
     case DType::kString:
       return absl::UnimplementedError(
@@ -162,9 +217,18 @@ absl::StatusOr<Attribute> ConvertAttribute(const onnx::AttributeProto& a, const 
   Attribute out;
   using A = onnx::AttributeProto;
   switch (a.type()) {
-    case A::FLOAT: out.kind = Attribute::Kind::kFloat; out.f = a.f(); break;
-    case A::INT: out.kind = Attribute::Kind::kInt; out.i = a.i(); break;
-    case A::STRING: out.kind = Attribute::Kind::kString; out.s = a.s(); break;
+    case A::FLOAT:
+      out.kind = Attribute::Kind::kFloat;
+      out.f = a.f();
+      break;
+    case A::INT:
+      out.kind = Attribute::Kind::kInt;
+      out.i = a.i();
+      break;
+    case A::STRING:
+      out.kind = Attribute::Kind::kString;
+      out.s = a.s();
+      break;
     case A::TENSOR: {
       out.kind = Attribute::Kind::kTensor;
       auto t = ConvertTensor(a.t(), opts);
@@ -175,20 +239,45 @@ absl::StatusOr<Attribute> ConvertAttribute(const onnx::AttributeProto& a, const 
       out.t = *std::move(t);
       break;
     }
-    case A::FLOATS: out.kind = Attribute::Kind::kFloats; out.floats.assign(a.floats().begin(), a.floats().end()); break;
-    case A::INTS: out.kind = Attribute::Kind::kInts; out.ints.assign(a.ints().begin(), a.ints().end()); break;
-    case A::STRINGS: out.kind = Attribute::Kind::kStrings; out.strings.assign(a.strings().begin(), a.strings().end()); break;
-    case A::GRAPH: case A::GRAPHS: out.kind = Attribute::Kind::kGraph; break;
+    case A::FLOATS:
+      out.kind = Attribute::Kind::kFloats;
+      out.floats.assign(a.floats().begin(), a.floats().end());
+      break;
+    case A::INTS:
+      out.kind = Attribute::Kind::kInts;
+      out.ints.assign(a.ints().begin(), a.ints().end());
+      break;
+    case A::STRINGS:
+      out.kind = Attribute::Kind::kStrings;
+      out.strings.assign(a.strings().begin(), a.strings().end());
+      break;
+    case A::GRAPH:
+    case A::GRAPHS:
+      out.kind = Attribute::Kind::kGraph;
+      break;
     case A::UNDEFINED: {
       // IR < 0.0.2 style: infer kind from which field is set.
-      if (a.has_f()) { out.kind = Attribute::Kind::kFloat; out.f = a.f(); }
-      else if (a.has_i()) { out.kind = Attribute::Kind::kInt; out.i = a.i(); }
-      else if (a.has_s()) { out.kind = Attribute::Kind::kString; out.s = a.s(); }
-      else if (a.ints_size()) { out.kind = Attribute::Kind::kInts; out.ints.assign(a.ints().begin(), a.ints().end()); }
-      else if (a.floats_size()) { out.kind = Attribute::Kind::kFloats; out.floats.assign(a.floats().begin(), a.floats().end()); }
+      if (a.has_f()) {
+        out.kind = Attribute::Kind::kFloat;
+        out.f = a.f();
+      } else if (a.has_i()) {
+        out.kind = Attribute::Kind::kInt;
+        out.i = a.i();
+      } else if (a.has_s()) {
+        out.kind = Attribute::Kind::kString;
+        out.s = a.s();
+      } else if (a.ints_size()) {
+        out.kind = Attribute::Kind::kInts;
+        out.ints.assign(a.ints().begin(), a.ints().end());
+      } else if (a.floats_size()) {
+        out.kind = Attribute::Kind::kFloats;
+        out.floats.assign(a.floats().begin(), a.floats().end());
+      }
       break;
     }
-    default: out.kind = Attribute::Kind::kOther; break;
+    default:
+      out.kind = Attribute::Kind::kOther;
+      break;
   }
   return out;
 }
@@ -218,9 +307,9 @@ absl::StatusOr<std::shared_ptr<const Tensor>> ConstantValue(const Node& n) {
       return std::shared_ptr<const Tensor>(t);
     }
   }
-  return absl::UnimplementedError(absl::StrCat(
-      "unsupported operator Constant: node '", n.name,
-      "' uses a value form socd does not support (sparse_value or strings)"));
+  return absl::UnimplementedError(
+      absl::StrCat("unsupported operator Constant: node '", n.name,
+                   "' uses a value form socd does not support (sparse_value or strings)"));
 }
 
 }  // namespace
@@ -255,7 +344,8 @@ absl::StatusOr<Graph> ImportOnnx(const std::string& bytes, const ImportOptions& 
   const auto& gp = model.graph();
 
   for (const auto& init : gp.initializer()) {
-    if (g.FindValue(init.name()) >= 0) return Bad(absl::StrCat("initializer '", init.name(), "' is defined twice"));
+    if (g.FindValue(init.name()) >= 0)
+      return Bad(absl::StrCat("initializer '", init.name(), "' is defined twice"));
     auto t = ConvertTensor(init, opts);
     if (!t.ok()) return t.status();
     g.AddConstant(init.name(), *std::move(t));
@@ -290,24 +380,34 @@ absl::StatusOr<Graph> ImportOnnx(const std::string& bytes, const ImportOptions& 
       n.attrs[a.name()] = *std::move(attr);
     }
     for (const auto& in : np.input()) {
-      if (in.empty()) { n.inputs.push_back(kNoValue); continue; }
+      if (in.empty()) {
+        n.inputs.push_back(kNoValue);
+        continue;
+      }
       int v = g.FindValue(in);
       if (v < 0) v = g.AddValue(in);  // produced by a later node (order fixed by TopoSort)
       n.inputs.push_back(v);
     }
     for (const auto& out : np.output()) {
-      if (out.empty()) { n.outputs.push_back(kNoValue); continue; }
+      if (out.empty()) {
+        n.outputs.push_back(kNoValue);
+        continue;
+      }
       int v = g.FindValue(out);
-      if (v < 0) v = g.AddValue(out);
-      else if (g.values[v].constant || std::find(g.inputs.begin(), g.inputs.end(), v) != g.inputs.end()) {
-        return Bad(absl::StrCat("node '", n.name, "' writes '", out, "', which is already a graph input or initializer"));
+      if (v < 0)
+        v = g.AddValue(out);
+      else if (g.values[v].constant ||
+               std::find(g.inputs.begin(), g.inputs.end(), v) != g.inputs.end()) {
+        return Bad(absl::StrCat("node '", n.name, "' writes '", out,
+                                "', which is already a graph input or initializer"));
       }
       n.outputs.push_back(v);
     }
     if (n.op_type == "Constant" && n.domain.empty()) {
       auto c = ConstantValue(n);
       if (!c.ok()) return c.status();
-      if (n.outputs.size() != 1 || n.outputs[0] == kNoValue) return Bad(absl::StrCat("Constant node '", n.name, "' must have one output"));
+      if (n.outputs.size() != 1 || n.outputs[0] == kNoValue)
+        return Bad(absl::StrCat("Constant node '", n.name, "' must have one output"));
       Value& v = g.values[n.outputs[0]];
       v.constant = *c;
       v.type.dtype = (*c)->dtype();
@@ -330,7 +430,7 @@ absl::StatusOr<Graph> ImportOnnx(const std::string& bytes, const ImportOptions& 
 }
 
 absl::StatusOr<std::shared_ptr<Tensor>> ParseTensorProto(const std::string& bytes,
-                                                        std::string* name) {
+                                                         std::string* name) {
   onnx::TensorProto tp;
   if (!tp.ParseFromString(bytes)) return Bad("not a valid TensorProto: truncated or corrupt");
   if (name) *name = tp.name();
@@ -338,13 +438,14 @@ absl::StatusOr<std::shared_ptr<Tensor>> ParseTensorProto(const std::string& byte
 }
 
 absl::StatusOr<std::shared_ptr<Tensor>> ReadTensorProtoFile(const std::string& path,
-                                                           std::string* name) {
+                                                            std::string* name) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return absl::NotFoundError(absl::StrCat("cannot open tensor file '", path, "'"));
   std::stringstream ss;
   ss << f.rdbuf();
   auto t = ParseTensorProto(ss.str(), name);
-  if (!t.ok()) return absl::Status(t.status().code(), absl::StrCat(path, ": ", t.status().message()));
+  if (!t.ok())
+    return absl::Status(t.status().code(), absl::StrCat(path, ": ", t.status().message()));
   return t;
 }
 

@@ -1,5 +1,7 @@
 #include "graph/tensor.h"
 
+#include "graph/minifloat.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -37,28 +39,55 @@ Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape
 
 int64_t ReadInt(const TensorView& v, int64_t i) {
   switch (v.dtype) {
-    case DType::kInt64: return static_cast<const int64_t*>(v.data)[i];
-    case DType::kInt32: return static_cast<const int32_t*>(v.data)[i];
-    case DType::kInt16: return static_cast<const int16_t*>(v.data)[i];
-    case DType::kInt8: return static_cast<const int8_t*>(v.data)[i];
-    case DType::kUInt8: return static_cast<const uint8_t*>(v.data)[i];
-    case DType::kUInt16: return static_cast<const uint16_t*>(v.data)[i];
-    case DType::kUInt32: return static_cast<const uint32_t*>(v.data)[i];
-    case DType::kUInt64: return static_cast<int64_t>(static_cast<const uint64_t*>(v.data)[i]);
-    case DType::kBool: return static_cast<const uint8_t*>(v.data)[i] != 0;
-    case DType::kFloat32: return static_cast<int64_t>(static_cast<const float*>(v.data)[i]);
-    case DType::kFloat64: return static_cast<int64_t>(static_cast<const double*>(v.data)[i]);
-    default: return 0;
+    case DType::kInt64:
+      return static_cast<const int64_t*>(v.data)[i];
+    case DType::kInt32:
+      return static_cast<const int32_t*>(v.data)[i];
+    case DType::kInt16:
+      return static_cast<const int16_t*>(v.data)[i];
+    case DType::kInt8:
+      return static_cast<const int8_t*>(v.data)[i];
+    case DType::kUInt8:
+      return static_cast<const uint8_t*>(v.data)[i];
+    case DType::kUInt16:
+      return static_cast<const uint16_t*>(v.data)[i];
+    case DType::kUInt32:
+      return static_cast<const uint32_t*>(v.data)[i];
+    case DType::kUInt64:
+      return static_cast<int64_t>(static_cast<const uint64_t*>(v.data)[i]);
+    case DType::kBool:
+      return static_cast<const uint8_t*>(v.data)[i] != 0;
+    case DType::kInt4:
+    case DType::kInt2:
+      return static_cast<const int8_t*>(v.data)[i];
+    case DType::kUInt4:
+    case DType::kUInt2:
+      return static_cast<const uint8_t*>(v.data)[i];
+    case DType::kFloat32:
+      return static_cast<int64_t>(static_cast<const float*>(v.data)[i]);
+    case DType::kFloat64:
+      return static_cast<int64_t>(static_cast<const double*>(v.data)[i]);
+    default:
+      return 0;
   }
 }
 
 double ReadFloat(const TensorView& v, int64_t i) {
   switch (v.dtype) {
-    case DType::kFloat32: return static_cast<const float*>(v.data)[i];
-    case DType::kFloat64: return static_cast<const double*>(v.data)[i];
-    case DType::kFloat16: return HalfToFloat(static_cast<const uint16_t*>(v.data)[i]);
-    case DType::kBFloat16: return BFloat16ToFloat(static_cast<const uint16_t*>(v.data)[i]);
-    default: return static_cast<double>(ReadInt(v, i));
+    case DType::kFloat32:
+      return static_cast<const float*>(v.data)[i];
+    case DType::kFloat64:
+      return static_cast<const double*>(v.data)[i];
+    case DType::kFloat16:
+      return HalfToFloat(static_cast<const uint16_t*>(v.data)[i]);
+    case DType::kBFloat16:
+      return BFloat16ToFloat(static_cast<const uint16_t*>(v.data)[i]);
+    case DType::kFloat8E8M0:
+      return E8M0ToFloat(static_cast<const uint8_t*>(v.data)[i]);
+    default:
+      if (IsMiniFloat(v.dtype))
+        return MiniFloatToFloat(static_cast<const uint8_t*>(v.data)[i], v.dtype);
+      return static_cast<double>(ReadInt(v, i));
   }
 }
 
@@ -107,7 +136,7 @@ uint16_t FloatToHalf(float f) {
   uint32_t absx = x & 0x7fffffff;
   if (absx >= 0x7f800000) return sign | 0x7c00 | (absx > 0x7f800000 ? 0x200 : 0);  // inf/nan
   if (absx >= 0x477ff000) return sign | 0x7c00;  // overflow after rounding
-  if (absx < 0x38800000) {                        // subnormal or zero in half
+  if (absx < 0x38800000) {                       // subnormal or zero in half
     if (absx < 0x33000000) return sign;
     uint32_t mant = (absx & 0x7fffff) | 0x800000;
     int shift = 126 - static_cast<int>(absx >> 23);  // 14..24

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "backends/cpu/kernel.h"
 #include "backends/cpu/kernels/quant_gemm.h"
+#include "graph/minifloat.h"
 
 namespace socd::cpu {
 namespace quant_impl {
@@ -100,16 +101,50 @@ void QuantizeLoop(const Layout& l, const TensorView& x, const TensorView& scale,
   }
 }
 
+// int4/uint4/int2/uint2 (rounded, zero point added, clamped) and float8/float4 (x / scale cast
+// with saturation; float8 zero points must be zero and are ignored, float4's is added first),
+// as ONNX's reference computes them.
+void QuantizeSubByte(const Layout& l, const TensorView& x, const TensorView& scale,
+                     const TensorView* zp, DType precision, DType out, bool saturate, uint8_t* y) {
+  const bool is_int = graph::IsSubByteInt(out);
+  const int bits = graph::PackedBits(out);
+  const bool is_signed = out == DType::kInt4 || out == DType::kInt2;
+  const double lo = is_signed ? -(1 << (bits - 1)) : 0;
+  const double hi = is_signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
+  for (int64_t o = 0; o < l.outer; ++o) {
+    for (int64_t di = 0; di < l.d; ++di) {
+      const int64_t base = (o * l.d + di) * l.inner;
+      for (int64_t i = 0; i < l.inner; ++i) {
+        const int64_t s = l.Index(o, di, i);
+        const double q =
+            Divide(graph::ReadFloat(x, base + i), graph::ReadFloat(scale, s), precision);
+        if (is_int) {
+          double v = std::nearbyint(q) + (zp ? static_cast<double>(graph::ReadInt(*zp, s)) : 0.0);
+          v = !(v >= lo) ? lo : v > hi ? hi : v;
+          y[base + i] = static_cast<uint8_t>(static_cast<int8_t>(v));
+        } else if (out == DType::kFloat4E2M1) {
+          const double v = q + (zp ? graph::ReadFloat(*zp, s) : 0.0);
+          y[base + i] = graph::FloatToMiniFloat(static_cast<float>(v), out, true);
+        } else {
+          y[base + i] = graph::FloatToMiniFloat(static_cast<float>(q), out, saturate);
+        }
+      }
+    }
+  }
+}
+
 absl::StatusOr<std::unique_ptr<Kernel>> CreateQuantize(const KernelInfo& info) {
   const DType xt = info.in_dtypes[0], st = info.in_dtypes[1], out = info.out_dtypes[0];
   if (!IsFloatScale(xt) && xt != DType::kInt32) {
     return info.Unsupported(absl::StrCat("input type ", graph::DTypeName(xt)));
   }
   if (!IsFloatScale(st)) return info.Unsupported(absl::StrCat("scale type ", graph::DTypeName(st)));
+  const bool sub_byte = graph::IsSubByteInt(out) || graph::IsMiniFloat(out);
   if (out != DType::kUInt8 && out != DType::kInt8 && out != DType::kUInt16 &&
-      out != DType::kInt16) {
+      out != DType::kInt16 && !sub_byte) {
     return info.Unsupported(absl::StrCat("output type ", graph::DTypeName(out)));
   }
+  const bool saturate = info.node.GetInt("saturate", 1) != 0;
   auto layout = MakeLayout(info, info.in_shapes[0], info.in_shapes[1]);
   if (!layout.ok()) return layout.status();
   DType precision = DivisionType(xt, st);
@@ -119,9 +154,13 @@ absl::StatusOr<std::unique_ptr<Kernel>> CreateQuantize(const KernelInfo& info) {
       return info.Unsupported(absl::StrCat("precision ", p));
     }
   }
-  return MakeFnKernel([l = *layout, precision, out](const KernelIo& io) -> absl::Status {
+  return MakeFnKernel([l = *layout, precision, out, saturate](const KernelIo& io) -> absl::Status {
     const TensorView* zp = io.inputs.size() > 2 && io.inputs[2].data ? &io.inputs[2] : nullptr;
     const TensorView& y = io.outputs[0];
+    if (graph::IsSubByteInt(out) || graph::IsMiniFloat(out)) {
+      QuantizeSubByte(l, io.inputs[0], io.inputs[1], zp, precision, out, saturate, y.as<uint8_t>());
+      return absl::OkStatus();
+    }
     switch (out) {
       case DType::kUInt8:
         QuantizeLoop(l, io.inputs[0], io.inputs[1], zp, precision, y.as<uint8_t>());
@@ -156,8 +195,9 @@ void StoreFloat(const TensorView& y, int64_t i, double v) {
 
 absl::StatusOr<std::unique_ptr<Kernel>> CreateDequantize(const KernelInfo& info) {
   const DType xt = info.in_dtypes[0], st = info.in_dtypes[1], out = info.out_dtypes[0];
+  const bool mini = graph::IsMiniFloat(xt);
   if (xt != DType::kUInt8 && xt != DType::kInt8 && xt != DType::kUInt16 && xt != DType::kInt16 &&
-      xt != DType::kInt32) {
+      xt != DType::kInt32 && !graph::IsSubByteInt(xt) && !mini) {
     return info.Unsupported(absl::StrCat("input type ", graph::DTypeName(xt)));
   }
   if (!IsFloatScale(st) || !IsFloatScale(out)) {
@@ -166,9 +206,11 @@ absl::StatusOr<std::unique_ptr<Kernel>> CreateDequantize(const KernelInfo& info)
   }
   auto layout = MakeLayout(info, info.in_shapes[0], info.in_shapes[1]);
   if (!layout.ok()) return layout.status();
-  return MakeFnKernel([l = *layout, xt](const KernelIo& io) -> absl::Status {
+  return MakeFnKernel([l = *layout, xt, mini](const KernelIo& io) -> absl::Status {
     const TensorView &x = io.inputs[0], &scale = io.inputs[1], &y = io.outputs[0];
     const TensorView* zp = io.inputs.size() > 2 && io.inputs[2].data ? &io.inputs[2] : nullptr;
+    // Float8 zero points are zero by definition and float4's are ignored (the reference).
+    if (mini) zp = nullptr;
     // numpy: float32(x) - zp stays float32 except against an int32 zero point (float64).
     const bool wide = xt == DType::kInt32 && zp != nullptr;
     for (int64_t o = 0; o < l.outer; ++o) {
@@ -176,7 +218,8 @@ absl::StatusOr<std::unique_ptr<Kernel>> CreateDequantize(const KernelInfo& info)
         const int64_t base = (o * l.d + di) * l.inner;
         for (int64_t i = 0; i < l.inner; ++i) {
           const int64_t s = l.Index(o, di, i);
-          const float xf = static_cast<float>(graph::ReadInt(x, base + i));
+          const float xf = mini ? static_cast<float>(graph::ReadFloat(x, base + i))
+                                : static_cast<float>(graph::ReadInt(x, base + i));
           const double z = zp ? static_cast<double>(graph::ReadInt(*zp, s)) : 0.0;
           const double sc = graph::ReadFloat(scale, s);
           double v =
