@@ -52,8 +52,6 @@ absl::Status InferHandler::Infer(const inference::ModelInferRequest& req,
   p.resp = resp;
   p.cancelled = cancelled;
   if (absl::Status s = PrepareRequest(*shm_, limits_, req, p); !s.ok()) return fail(s);
-  if (cancelled && cancelled())
-    return fail(absl::CancelledError("the client cancelled the request"));
   if (p.timeout_us > 0) {
     deadline = std::min(deadline, p.t_start + std::chrono::microseconds(p.timeout_us));
   }
