@@ -81,6 +81,9 @@ absl::StatusOr<std::shared_ptr<Context>> Context::Open(int index) {
 }
 
 absl::Status Context::Init(int index) {
+  // SOCD_VK_DEBUG=1: per-dispatch timings and device decisions in the log (the tools have no
+  // log-level flag of their own).
+  if (vk_context::EnvFlag("SOCD_VK_DEBUG")) spdlog::set_level(spdlog::level::debug);
   auto inst = AcquireInstance();
   if (!inst.ok()) return inst.status();
   instance_ = *inst;

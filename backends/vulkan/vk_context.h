@@ -116,6 +116,8 @@ class Context {
   double pipeline_build_ms() const { return pipeline_build_ms_; }
   // Path of the on-disk pipeline cache ("" when no cache directory is usable).
   const std::string& pipeline_cache_path() const { return cache_path_; }
+  // Bytes of pipeline cache read from disk when this device was opened (0: cold start).
+  size_t pipeline_cache_loaded_bytes() const { return cache_loaded_bytes_; }
   // Key of this device and driver for on-disk caches: pipelineCacheUUID + driver version.
   std::string CacheKey() const;
 
@@ -148,6 +150,7 @@ class Context {
   std::mutex submit_mu_;  // the queue and the fence
   VkPipelineCache pipeline_cache_ = VK_NULL_HANDLE;
   std::string cache_path_;
+  size_t cache_loaded_bytes_ = 0;
   bool cache_dirty_ = false;
   int pipelines_built_ = 0;
   double pipeline_build_ms_ = 0;

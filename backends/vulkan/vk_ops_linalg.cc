@@ -27,7 +27,7 @@ absl::Status EmitChunk(const KernelContext& k, const Gemm& g, int64_t n0, int64_
   d.shader = "matmul";
   const bool gemv = g.M < 4;
   const int TM = gemv ? 1 : 4, TN = 4, LX = gemv ? 64 : 8, LY = gemv ? 1 : 8;
-  d.spec = {TM, TN, LX, LY};
+  d.spec = {TM, LX, LY};
   d.fp16 = b.half;
   int flags = 0;
   int res = g.res;

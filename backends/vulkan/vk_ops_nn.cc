@@ -83,7 +83,7 @@ absl::Status BuildConv(const KernelContext& k, std::vector<Dispatch>& out) {
   const int64_t kg = KO / G, P = w->OH * w->OW;
   const bool depthwise = kg == 1;
   const int TM = depthwise ? 1 : 4, TN = 4, LX = depthwise ? 64 : 16, LY = depthwise ? 1 : 4;
-  d.spec = {TM, TN, LX, LY};
+  d.spec = {TM, LX, LY};
   d.fp16 = k.fp16 && k.is_constant(k.in[1]);
   int flags = 0;
   const int y = k.out[0];

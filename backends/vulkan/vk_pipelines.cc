@@ -45,6 +45,7 @@ absl::Status Context::LoadPipelineCache() {
     r = vkCreatePipelineCache(device_, &ci, nullptr, &pipeline_cache_);
   }
   if (r != VK_SUCCESS) return VkError("vkCreatePipelineCache", r);
+  cache_loaded_bytes_ = ci.initialDataSize;
   spdlog::debug("vulkan: pipeline cache {} ({} bytes loaded)", cache_path_, data.size());
   if (!dir.ok()) return dir.status();
   return absl::OkStatus();

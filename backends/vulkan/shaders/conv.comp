@@ -1,17 +1,17 @@
-// 2-D convolution as an implicit GEMM: each invocation computes TM output channels x TN output
-// pixels of one (batch, group), reading the input window directly (no im2col buffer).
+// 2-D convolution as an implicit GEMM: each invocation computes TM (1 or 4) output channels x 4
+// output pixels of one (batch, group), reading the input window directly (no im2col buffer).
 // Y = act(conv(X, W) + bias + R). p0 -, p1 C (input channels), p2 H, p3 W, p4 Kout (total),
 // p5 OH, p6 OW, p7 kh, p8 kw, p9 sh, p10 sw, p11 pad top, p12 pad left, p13 dh, p14 dw,
 // p15 groups, p16 flags (1 bias, 2 residual), p17 act, p18/p19 act alpha/beta.
 #version 450
 #include "common.glsl"
 layout(constant_id = 0) const int TM = 4;
-layout(constant_id = 1) const int TN = 4;
-layout(local_size_x_id = 2, local_size_y_id = 3) in;
+layout(local_size_x_id = 1, local_size_y_id = 2) in;
 layout(std430, binding = 0) readonly buffer X { float x[]; };
 layout(std430, binding = 1) readonly buffer Wt { WTYPE w[]; };
 layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
-layout(std430, binding = 3) readonly buffer R { float r[]; };
+layout(std430, binding = 3) readonly buffer R { float res[]; };
+#define r_in(o) res[o]
 layout(std430, binding = 4) writeonly buffer Y { float y[]; };
 
 void main() {
@@ -20,39 +20,43 @@ void main() {
   int DH = PI(13), DW = PI(14), G = PI(15);
   int cg = C / G, kg = KO / G;
   int P = OH * OW;
-  int p0 = int(gl_GlobalInvocationID.x) * TN;
+  int p0 = int(gl_GlobalInvocationID.x) * 4;
   int k0 = int(gl_GlobalInvocationID.y) * TM;
   if (p0 >= P || k0 >= kg) return;
   int z = int(gl_GlobalInvocationID.z);
   int n = z / G, g = z - n * G;
-  int iy0[TN];
-  int ix0[TN];
-  for (int j = 0; j < TN; ++j) {
-    int p = min(p0 + j, P - 1);
-    int oy = p / OW, ox = p - oy * OW;
-    iy0[j] = oy * SH - PT;
-    ix0[j] = ox * SW - PL;
-  }
-  int kk[TM];
-  for (int i = 0; i < TM; ++i) kk[i] = g * kg + min(k0 + i, kg - 1);
-  float acc[TM][TN];
-  for (int i = 0; i < TM; ++i)
-    for (int j = 0; j < TN; ++j) acc[i][j] = 0.0;
+  // Four output pixels per invocation (a vec4 each), TM (1 or 4) output channels: fixed-size
+  // vector accumulators keep everything in registers (arrays would spill on llvmpipe).
+  ivec4 pp = min(ivec4(p0) + ivec4(0, 1, 2, 3), ivec4(P - 1));
+  ivec4 oy = pp / OW;
+  ivec4 iy0 = oy * SH - PT;
+  ivec4 ix0 = (pp - oy * OW) * SW - PL;
   int wstride = cg * KH * KW;
+  int kb = g * kg;
+  int w0 = (kb + min(k0, kg - 1)) * wstride;
+  int w1 = (kb + min(k0 + 1, kg - 1)) * wstride;
+  int w2 = (kb + min(k0 + 2, kg - 1)) * wstride;
+  int w3 = (kb + min(k0 + 3, kg - 1)) * wstride;
+  vec4 acc0 = vec4(0.0), acc1 = vec4(0.0), acc2 = vec4(0.0), acc3 = vec4(0.0);
+  int woff = 0;
   for (int c = 0; c < cg; ++c) {
     int xbase = ((n * C) + g * cg + c) * H * W;
     for (int ky = 0; ky < KH; ++ky) {
-      for (int kx = 0; kx < KW; ++kx) {
-        float xv[TN];
-        for (int j = 0; j < TN; ++j) {
-          int iy = iy0[j] + ky * DH, ix = ix0[j] + kx * DW;
-          bool inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
-          xv[j] = inside ? x[xbase + iy * W + ix] : 0.0;
-        }
-        int woff = (c * KH + ky) * KW + kx;
-        for (int i = 0; i < TM; ++i) {
-          float wv = float(w[kk[i] * wstride + woff]);
-          for (int j = 0; j < TN; ++j) acc[i][j] = fma(wv, xv[j], acc[i][j]);
+      ivec4 iy = iy0 + ky * DH;
+      bvec4 rows = lessThan(uvec4(iy), uvec4(H));
+      ivec4 rbase = xbase + iy * W;
+      for (int kx = 0; kx < KW; ++kx, ++woff) {
+        ivec4 ix = ix0 + kx * DW;
+        bvec4 cols = lessThan(uvec4(ix), uvec4(W));
+        bvec4 ok = bvec4(rows.x && cols.x, rows.y && cols.y, rows.z && cols.z, rows.w && cols.w);
+        ivec4 a = rbase + ix;
+        vec4 xv = vec4(ok.x ? x[a.x] : 0.0, ok.y ? x[a.y] : 0.0, ok.z ? x[a.z] : 0.0,
+                       ok.w ? x[a.w] : 0.0);
+        acc0 += float(w[w0 + woff]) * xv;
+        if (TM > 1) {
+          acc1 += float(w[w1 + woff]) * xv;
+          acc2 += float(w[w2 + woff]) * xv;
+          acc3 += float(w[w3 + woff]) * xv;
         }
       }
     }
@@ -60,15 +64,16 @@ void main() {
   int flags = PI(16);
   for (int i = 0; i < TM; ++i) {
     if (k0 + i >= kg) break;
-    int k = g * kg + k0 + i;
+    int k = kb + k0 + i;
+    vec4 v = i == 0 ? acc0 : i == 1 ? acc1 : i == 2 ? acc2 : acc3;
     float bv = (flags & 1) != 0 ? bias[k] : 0.0;
-    for (int j = 0; j < TN; ++j) {
+    for (int j = 0; j < 4; ++j) {
       int p = p0 + j;
       if (p >= P) break;
       int o = (n * KO + k) * P + p;
-      float v = acc[i][j] + bv;
-      if ((flags & 2) != 0) v += r[o];
-      y[o] = socd_act(v, PI(17), PF(18), PF(19));
+      float r = v[j] + bv;
+      if ((flags & 2) != 0) r += r_in(o);
+      y[o] = socd_act(r, PI(17), PF(18), PF(19));
     }
   }
 }
