@@ -71,6 +71,20 @@ absl::StatusOr<std::vector<DeviceCaps>> Context::Enumerate() {
   return out;
 }
 
+absl::StatusOr<std::vector<std::string>> Context::DeviceNames() {
+  auto inst = AcquireInstance();
+  if (!inst.ok()) return inst.status();
+  auto pds = PhysicalDevices((*inst)->instance);
+  if (!pds.ok()) return pds.status();
+  std::vector<std::string> out;
+  for (VkPhysicalDevice pd : *pds) {
+    VkPhysicalDeviceProperties props{};
+    vkGetPhysicalDeviceProperties(pd, &props);
+    out.push_back(props.deviceName);
+  }
+  return out;
+}
+
 absl::StatusOr<std::shared_ptr<Context>> Context::Open(int index) {
   std::lock_guard<std::mutex> l(vk_context::g_open_mu);
   if (auto live = vk_context::g_open[index].lock()) return live;

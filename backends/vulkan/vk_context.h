@@ -87,6 +87,8 @@ class Context {
   static absl::StatusOr<std::shared_ptr<Context>> Open(int index);
   // Describes every physical device without creating logical devices.
   static absl::StatusOr<std::vector<DeviceCaps>> Enumerate();
+  // Just the names (instance only: no logical device is created).
+  static absl::StatusOr<std::vector<std::string>> DeviceNames();
   ~Context();
 
   VkDevice device() const { return device_; }

@@ -199,6 +199,11 @@ absl::Status BuildBinary(const KernelContext& k, std::vector<Dispatch>& out) {
 // Reshape-like operators: nothing to run when the plan aliased the output to the input;
 // otherwise (input is a graph input or constant) a word copy.
 absl::Status BuildAliasOrCopy(const KernelContext& k, std::vector<Dispatch>& out) {
+  if (k.node.op_type == "Dropout" && k.has_in(2)) {
+    const graph::Tensor* t = k.constant(2);
+    if (!t || t->numel() != 1) return Unimplemented(k, "training_mode known only at run time");
+    if (t->IntAt(0) != 0) return Unimplemented(k, "training mode (random masks)");
+  }
   if (k.node.op_type == "Dropout" && k.out.size() > 1 && k.out[1] != kNoValue) {
     // Inference Dropout keeps every element: the mask is all true (bool bytes of 1), written
     // as whole words (bindings are rounded up to 4 bytes inside their aligned slot).

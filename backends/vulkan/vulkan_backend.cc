@@ -15,17 +15,34 @@ namespace vulkan_backend {
 
 class VulkanBackend : public backends::Backend {
  public:
-  VulkanBackend(std::shared_ptr<Context> ctx, int threads) : ctx_(std::move(ctx)) {
+  // The device is opened at the first Compile or info(): a process that only asks Supports()
+  // (the conformance runner's probe, a model refused by Supports) never pays for it.
+  VulkanBackend(int device, std::string name, int threads) : device_(device) {
     info_.kind = backends::BackendKind::kVulkan;
-    info_.name = absl::StrCat("vulkan: ", ctx_->caps().desc.name);
-    info_.unified_memory = ctx_->zero_copy();
+    info_.name = absl::StrCat("vulkan: ", name);
     info_.threads = threads;
+  }
+
+  absl::StatusOr<std::shared_ptr<Context>> Ctx() const {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!ctx_) {
+      auto c = Context::Open(device_);
+      if (!c.ok()) return c.status();
+      ctx_ = *std::move(c);
+      info_.unified_memory = ctx_->zero_copy();
+    }
+    return ctx_;
   }
 
   // Measured lazily: calibration costs shader runs that sessions which never ask should not pay.
   const backends::BackendInfo& info() const override {
     std::call_once(calibrated_, [this] {
-      auto c = Calibrate(*ctx_);
+      auto ctx = Ctx();
+      if (!ctx.ok()) {
+        spdlog::warn("vulkan: {}", std::string(ctx.status().message()));
+        return;
+      }
+      auto c = Calibrate(**ctx);
       if (!c.ok()) {
         spdlog::warn("vulkan: calibration failed: {}", std::string(c.status().message()));
         return;
@@ -51,11 +68,16 @@ class VulkanBackend : public backends::Backend {
       std::shared_ptr<const graph::Graph> g, const backends::CompileOptions&) override {
     for (const auto& n : g->nodes)
       if (auto s = Supports(n); !s.ok()) return s;
-    return std::unique_ptr<backends::CompiledPartition>(new VulkanPartition(ctx_, std::move(g)));
+    auto ctx = Ctx();
+    if (!ctx.ok()) return ctx.status();
+    return std::unique_ptr<backends::CompiledPartition>(
+        new VulkanPartition(*std::move(ctx), std::move(g)));
   }
 
  private:
-  std::shared_ptr<Context> ctx_;
+  int device_;
+  mutable std::mutex mu_;
+  mutable std::shared_ptr<Context> ctx_;
   mutable backends::BackendInfo info_;
   mutable std::once_flag calibrated_;
 };
@@ -63,10 +85,13 @@ class VulkanBackend : public backends::Backend {
 }  // namespace vulkan_backend
 
 absl::StatusOr<std::unique_ptr<backends::Backend>> CreateVulkanBackend(int device, int threads) {
-  auto ctx = Context::Open(device);
-  if (!ctx.ok()) return ctx.status();
+  auto names = Context::DeviceNames();
+  if (!names.ok()) return names.status();
+  if (device < 0 || device >= static_cast<int>(names->size()))
+    return absl::NotFoundError(absl::StrCat("vulkan: no device ", device, " (", names->size(),
+                                            " Vulkan device(s) on this machine)"));
   return std::unique_ptr<backends::Backend>(
-      new vulkan_backend::VulkanBackend(*std::move(ctx), threads));
+      new vulkan_backend::VulkanBackend(device, (*names)[device], threads));
 }
 
 absl::StatusOr<std::vector<backends::DeviceDescription>> ListVulkanDevices() {
