@@ -107,8 +107,9 @@ def render(res):
         "the way in. Inside the daemon a tiny request now spends ~11 µs from parsed request to "
         "filled response (ModelStatistics at one client); the rest of the added latency is the "
         "transport: a bare RPC on the same socket already takes the p50 above on this shared "
-        "2-core machine, so ≤ 100 µs added latency is out of reach with gRPC over a Unix socket "
-        "here, whatever socd does.",
+        "2-core machine (and the same bare RPC served through gRPC's callback API instead of the "
+        "sync server measured the same p50, 147 µs), so ≤ 100 µs added latency is out of reach "
+        "with gRPC over a Unix socket here, whatever socd does.",
         "", "Method: one socd on a temporary repository and Unix socket. Added latency = p50 of "
         "one client in a closed loop (`socctl perf`, C++) minus the in-process median of the same "
         "model and shape ([1,2]) with `socd-run`. Throughput: `socctl perf` and `echo_load` "
