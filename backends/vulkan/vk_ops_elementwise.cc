@@ -117,8 +117,13 @@ std::vector<int64_t> BroadcastStrides(const graph::Shape& s, const graph::Shape&
 
 absl::StatusOr<Dispatch> Binary(const KernelContext& k, int code, int a, int b, int c) {
   graph::Shape os = k.shape(c);
+  graph::Shape bs = k.shape(b);
+  // PRelu's per-channel slope [C] of an [N, C, ...] input (older exporters) applies along
+  // axis 1, not right-aligned: give it trailing 1s.
+  if (code == 7 && bs.size() == 1 && os.size() > 2 && bs[0] == os[1] && bs[0] != os.back())
+    bs.resize(os.size() - 1, 1);
   std::vector<int64_t> sa = BroadcastStrides(k.shape(a), os);
-  std::vector<int64_t> sb = BroadcastStrides(k.shape(b), os);
+  std::vector<int64_t> sb = BroadcastStrides(bs, os);
   // Merge adjacent dims that are contiguous in all three, so rank rarely exceeds 6.
   graph::Shape dims;
   std::vector<int64_t> da, db;
