@@ -75,6 +75,11 @@ struct CompileOptions {
   int threads = 1;
 };
 
+// The checks every CompiledPartition::Run starts with: as many inputs as the graph has, each of
+// the declared dtype and with data. `who` prefixes messages ("vulkan", "opencl"; "" for cpu).
+absl::Status CheckRunInputs(const graph::Graph& g, const std::vector<graph::TensorView>& inputs,
+                            const std::string& who);
+
 class Backend {
  public:
   virtual ~Backend() = default;

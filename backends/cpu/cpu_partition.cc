@@ -134,17 +134,11 @@ absl::Status CpuPartition::Run(const std::vector<TensorView>& inputs,
                                std::vector<TensorView>& outputs,
                                const std::vector<void*>& out_dest) {
   const graph::Graph& g = *g_;
+  if (inputs.size() != g.inputs.size()) return backends::CheckRunInputs(g, inputs, "");
   std::vector<Shape> shapes;
   for (const auto& t : inputs) shapes.push_back(t.shape);
   if (auto s = Prepare(shapes); !s.ok()) return s;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    DType want = g.values[g.inputs[i]].type.dtype;
-    if (inputs[i].dtype != want) {
-      return absl::InvalidArgumentError(absl::StrCat("input '", g.values[g.inputs[i]].name,
-                                                     "': expected ", graph::DTypeName(want),
-                                                     ", got ", graph::DTypeName(inputs[i].dtype)));
-    }
-  }
+  if (auto s = backends::CheckRunInputs(g, inputs, ""); !s.ok()) return s;
   if (dynamic_) {
     if (auto st = RunDynamic(inputs, outputs); !st.ok()) return st;
     for (size_t k = 0; k < out_dest.size() && k < outputs.size(); ++k) {

@@ -62,22 +62,11 @@ absl::Status ClPartition::Run(const std::vector<TensorView>& inputs,
                               std::vector<TensorView>& outputs,
                               const std::vector<void*>& out_dest) {
   const graph::Graph& g = *g_;
-  if (inputs.size() != g.inputs.size())
-    return absl::InvalidArgumentError(
-        absl::StrCat("opencl: expected ", g.inputs.size(), " inputs, got ", inputs.size()));
+  if (inputs.size() != g.inputs.size()) return backends::CheckRunInputs(g, inputs, "opencl");
   std::vector<graph::Shape> shapes;
   for (const auto& t : inputs) shapes.push_back(t.shape);
   if (auto s = Prepare(shapes); !s.ok()) return s;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const graph::DType want = g.values[g.inputs[i]].type.dtype;
-    if (inputs[i].dtype != want)
-      return absl::InvalidArgumentError(absl::StrCat("input '", g.values[g.inputs[i]].name,
-                                                     "': expected ", graph::DTypeName(want),
-                                                     ", got ", graph::DTypeName(inputs[i].dtype)));
-    if (inputs[i].numel() > 0 && !inputs[i].data)
-      return absl::InvalidArgumentError(
-          absl::StrCat("input '", g.values[g.inputs[i]].name, "' has no data"));
-  }
+  if (auto s = backends::CheckRunInputs(g, inputs, "opencl"); !s.ok()) return s;
   if (auto s = ReleaseRunState(); !s.ok()) return s;
   run_info_.zero_copy_inputs = true;
   run_info_.zero_copy_outputs = true;

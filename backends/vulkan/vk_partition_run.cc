@@ -93,22 +93,11 @@ absl::Status VulkanPartition::Run(const std::vector<graph::TensorView>& inputs,
                                   std::vector<graph::TensorView>& outputs,
                                   const std::vector<void*>& out_dest) {
   const graph::Graph& g = *g_;
-  if (inputs.size() != g.inputs.size())
-    return absl::InvalidArgumentError(
-        absl::StrCat("vulkan: expected ", g.inputs.size(), " inputs, got ", inputs.size()));
+  if (inputs.size() != g.inputs.size()) return backends::CheckRunInputs(g, inputs, "vulkan");
   std::vector<graph::Shape> shapes;
   for (const auto& t : inputs) shapes.push_back(t.shape);
   if (auto s = Prepare(shapes); !s.ok()) return s;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const graph::DType want = g.values[g.inputs[i]].type.dtype;
-    if (inputs[i].dtype != want)
-      return absl::InvalidArgumentError(absl::StrCat("vulkan: input '", g.values[g.inputs[i]].name,
-                                                     "': expected ", graph::DTypeName(want),
-                                                     ", got ", graph::DTypeName(inputs[i].dtype)));
-    if (!inputs[i].data && inputs[i].numel() > 0)
-      return absl::InvalidArgumentError(
-          absl::StrCat("vulkan: input '", g.values[g.inputs[i]].name, "' has no data"));
-  }
+  if (auto s = backends::CheckRunInputs(g, inputs, "vulkan"); !s.ok()) return s;
   run_info_ = {};
   // Imports of memory that is not (or no longer) registered are not kept: the address may
   // have been freed and reused.
