@@ -126,10 +126,13 @@ make_fuzz_corpus() {
     (($(stat -c %s "$f") <= FUZZ_MAX_LEN)) && cp "$f" "$corpus/"
   done
   for op in "${FUZZ_NODE_SEEDS[@]}"; do
+    # sed, not head: head exits early and, under pipefail, sort's SIGPIPE failed the stage.
     d=$(find "$SOCD_SHARED/onnx-node" -maxdepth 1 -name "test_${op}*" ! -name '*expanded*' \
-      | sort | head -n 1)
+      | sort | sed -n 1p)
     [[ -n $d && -f $d/model.onnx ]] && cp "$d/model.onnx" "$corpus/node_${d##*/test_}.onnx"
   done
+  # Inputs that once crashed socd (tests/fuzz/regressions/): run first, every time.
+  cp "$SOCD_ROOT"/tests/fuzz/regressions/*.onnx "$corpus/" 2>/dev/null || true
   return 0
 }
 

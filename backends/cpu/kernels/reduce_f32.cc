@@ -14,7 +14,7 @@ SOCD_HOT_LOOP float RowSumF32(const float* x, int64_t n, int map) {
   V8 a0{}, a1{};
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    V8 v0 = reduce_vec::At(x + i), v1 = reduce_vec::At(x + i + 8);
+    V8 v0 = reduce_vec::At(x + i).v, v1 = reduce_vec::At(x + i + 8).v;
     if (map == 1) {
       reduce_vec::AbsInPlace(v0);
       reduce_vec::AbsInPlace(v1);
@@ -26,7 +26,7 @@ SOCD_HOT_LOOP float RowSumF32(const float* x, int64_t n, int map) {
     a1 += v1;
   }
   if (i + 8 <= n) {
-    V8 v = reduce_vec::At(x + i);
+    V8 v = reduce_vec::At(x + i).v;
     if (map == 1)
       reduce_vec::AbsInPlace(v);
     else if (map == 2)
@@ -44,9 +44,9 @@ SOCD_HOT_LOOP float RowMaxMinF32(const float* x, int64_t n, bool is_max) {
   float s = is_max ? -INFINITY : INFINITY;
   int64_t i = 0;
   if (n >= 8) {
-    V8 a = reduce_vec::At(x);
+    V8 a = reduce_vec::At(x).v;
     for (i = 8; i + 8 <= n; i += 8) {
-      V8 v = reduce_vec::At(x + i);
+      V8 v = reduce_vec::At(x + i).v;
       if (is_max)
         reduce_vec::MaxInto(a, v);
       else
@@ -62,7 +62,7 @@ SOCD_HOT_LOOP float RowMaxMinF32(const float* x, int64_t n, bool is_max) {
 SOCD_HOT_LOOP void ColAccF32(float* acc, const float* x, int64_t n, int map, int comb) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    V8 v = reduce_vec::At(x + i), a = reduce_vec::At(acc + i);
+    V8 v = reduce_vec::At(x + i).v, a = reduce_vec::At(acc + i).v;
     if (comb == 0) {
       if (map == 1)
         reduce_vec::AbsInPlace(v);
@@ -74,7 +74,7 @@ SOCD_HOT_LOOP void ColAccF32(float* acc, const float* x, int64_t n, int map, int
     } else {
       reduce_vec::MinInto(a, v);
     }
-    reduce_vec::At(acc + i) = a;
+    reduce_vec::At(acc + i).v = a;
   }
   for (; i < n; ++i) {
     float v = x[i];

@@ -25,16 +25,16 @@ SOCD_HOT_LOOP void SoftmaxRowsF32(const float* x, float* y, int64_t rows, int64_
     float m = -INFINITY;
     int64_t i = 0;
     if (n >= 8) {
-      V8 a = reduce_vec::At(x);
-      for (i = 8; i + 8 <= n; i += 8) reduce_vec::MaxInto(a, reduce_vec::At(x + i));
+      V8 a = reduce_vec::At(x).v;
+      for (i = 8; i + 8 <= n; i += 8) reduce_vec::MaxIntoFrom(a, x + i);
       m = reduce_vec::HMax(a);
     }
     for (; i < n; ++i) m = x[i] > m ? x[i] : m;
     V8 acc{};
     for (i = 0; i + 8 <= n; i += 8) {
-      V8 e = reduce_vec::At(x + i) - m;
+      V8 e = reduce_vec::At(x + i).v - m;
       reduce_vec::ExpInPlace(e);
-      if (!log) reduce_vec::At(y + i) = e;
+      if (!log) reduce_vec::At(y + i).v = e;
       acc += e;
     }
     float s = reduce_vec::HSum(acc);
@@ -46,11 +46,11 @@ SOCD_HOT_LOOP void SoftmaxRowsF32(const float* x, float* y, int64_t rows, int64_
     if (log) {
       // (x - m) is exact near the maximum, where a folded x - (m + log s) would cancel.
       const float ls = std::log(s);
-      for (i = 0; i + 8 <= n; i += 8) reduce_vec::At(y + i) = (reduce_vec::At(x + i) - m) - ls;
+      for (i = 0; i + 8 <= n; i += 8) reduce_vec::At(y + i).v = (reduce_vec::At(x + i).v - m) - ls;
       for (; i < n; ++i) y[i] = (x[i] - m) - ls;
     } else {
       const float inv = 1.f / s;
-      for (i = 0; i + 8 <= n; i += 8) reduce_vec::At(y + i) = reduce_vec::At(y + i) * inv;
+      for (i = 0; i + 8 <= n; i += 8) reduce_vec::At(y + i).v = reduce_vec::At(y + i).v * inv;
       for (; i < n; ++i) y[i] *= inv;
     }
   }
@@ -64,9 +64,9 @@ SOCD_HOT_LOOP void SoftmaxColsF32(const float* x, float* y, int64_t A, int64_t I
     const float* xa = x + a * I;
     int64_t i = 0;
     for (; i + 8 <= I; i += 8) {
-      V8 mv = reduce_vec::At(m + i);
-      reduce_vec::MaxInto(mv, reduce_vec::At(xa + i));
-      reduce_vec::At(m + i) = mv;
+      V8 mv = reduce_vec::At(m + i).v;
+      reduce_vec::MaxIntoFrom(mv, xa + i);
+      reduce_vec::At(m + i).v = mv;
     }
     for (; i < I; ++i) m[i] = xa[i] > m[i] ? xa[i] : m[i];
   }
@@ -76,10 +76,10 @@ SOCD_HOT_LOOP void SoftmaxColsF32(const float* x, float* y, int64_t A, int64_t I
     float* ya = y + a * I;
     int64_t i = 0;
     for (; i + 8 <= I; i += 8) {
-      V8 e = reduce_vec::At(xa + i) - reduce_vec::At(m + i);
+      V8 e = reduce_vec::At(xa + i).v - reduce_vec::At(m + i).v;
       reduce_vec::ExpInPlace(e);
-      if (!log) reduce_vec::At(ya + i) = e;
-      reduce_vec::At(s + i) = reduce_vec::At(s + i) + e;
+      if (!log) reduce_vec::At(ya + i).v = e;
+      reduce_vec::At(s + i).v = reduce_vec::At(s + i).v + e;
     }
     for (; i < I; ++i) {
       float e = reduce_vec::Exp1(xa[i] - m[i]);
@@ -93,9 +93,9 @@ SOCD_HOT_LOOP void SoftmaxColsF32(const float* x, float* y, int64_t A, int64_t I
     float* ya = y + a * I;
     int64_t i = 0;
     for (; i + 8 <= I; i += 8) {
-      reduce_vec::At(ya + i) =
-          log ? (reduce_vec::At(xa + i) - reduce_vec::At(m + i)) - reduce_vec::At(s + i)
-              : reduce_vec::At(ya + i) * reduce_vec::At(s + i);
+      reduce_vec::At(ya + i).v =
+          log ? (reduce_vec::At(xa + i).v - reduce_vec::At(m + i).v) - reduce_vec::At(s + i).v
+              : reduce_vec::At(ya + i).v * reduce_vec::At(s + i).v;
     }
     for (; i < I; ++i) ya[i] = log ? (xa[i] - m[i]) - s[i] : ya[i] * s[i];
   }

@@ -4,6 +4,7 @@
 // compile to one AVX register in the x86-64-v3 clone (SOCD_HOT_LOOP) and to SSE pairs (or NEON)
 // elsewhere, so results are identical on every target. Vectors are never passed or returned by
 // value (only by reference): a by-value 32-byte vector changes the ABI between those clones.
+// Locals are V8 (aligned); memory is only touched through At(p).v.
 #pragma once
 
 #include <cstdint>
@@ -12,29 +13,37 @@ namespace socd::cpu::reduce_vec {
 
 typedef float V8 __attribute__((vector_size(32)));
 typedef int32_t V8i __attribute__((vector_size(32)));
-// Unaligned, alias-safe view of eight floats in memory. Helpers take read-only vectors as
-// `const V8u&`: a V8u lvalue binds to `const V8&` without a copy, and the callee would then
-// assume 32-byte alignment.
-typedef float V8u __attribute__((vector_size(32), aligned(4), may_alias));
+// Unaligned, alias-safe view of eight floats in memory: At(p).v reads or writes them. A packed
+// struct, not a typedef with aligned(4): clang drops a typedef's alignment once the type is
+// bound to a reference and then emits aligned loads, which fault on data that is not 32-byte
+// aligned (the fuzzer found it); a packed struct's alignment belongs to the type itself.
+struct __attribute__((packed, may_alias)) V8m {
+  V8 v;
+};
 
 #define SOCD_VEC_INLINE inline __attribute__((always_inline))
 
-SOCD_VEC_INLINE const V8u& At(const float* p) { return *reinterpret_cast<const V8u*>(p); }
-SOCD_VEC_INLINE V8u& At(float* p) { return *reinterpret_cast<V8u*>(p); }
+SOCD_VEC_INLINE const V8m& At(const float* p) { return *reinterpret_cast<const V8m*>(p); }
+SOCD_VEC_INLINE V8m& At(float* p) { return *reinterpret_cast<V8m*>(p); }
 
-SOCD_VEC_INLINE void MaxInto(V8& a, const V8u& b) { a = b > a ? b : a; }
-SOCD_VEC_INLINE void MinInto(V8& a, const V8u& b) { a = b < a ? b : a; }
+SOCD_VEC_INLINE void MaxInto(V8& a, const V8& b) { a = b > a ? b : a; }
+SOCD_VEC_INLINE void MinInto(V8& a, const V8& b) { a = b < a ? b : a; }
+// a = max(a, the eight floats at p).
+SOCD_VEC_INLINE void MaxIntoFrom(V8& a, const float* p) {
+  const V8 b = At(p).v;
+  MaxInto(a, b);
+}
 SOCD_VEC_INLINE void AbsInPlace(V8& a) { a = (V8)((V8i)a & 0x7fffffff); }
 
-SOCD_VEC_INLINE float HSum(const V8u& v) {
+SOCD_VEC_INLINE float HSum(const V8& v) {
   return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
 }
-SOCD_VEC_INLINE float HMax(const V8u& v) {
+SOCD_VEC_INLINE float HMax(const V8& v) {
   float m = v[0];
   for (int j = 1; j < 8; ++j) m = v[j] > m ? v[j] : m;
   return m;
 }
-SOCD_VEC_INLINE float HMin(const V8u& v) {
+SOCD_VEC_INLINE float HMin(const V8& v) {
   float m = v[0];
   for (int j = 1; j < 8; ++j) m = v[j] < m ? v[j] : m;
   return m;
