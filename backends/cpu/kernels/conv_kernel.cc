@@ -99,7 +99,10 @@ class ConvKernel : public Kernel {
     // Work items: (image, group, column slice); column slices only to feed idle threads.
     const int64_t units = n_ * group_;
     col_slices_ = 1;
-    if (!depthwise_ && nd_ <= 2 && units < threads_ && out_size_ >= 4 * packed_gemm::kNR)
+    // Transposed convs (few positions) slice their output channels instead, so late layers
+    // (7x7 positions) use every thread too.
+    if (!depthwise_ && nd_ <= 2 && units < threads_ &&
+        (transposed_ ? mg_ >= 2 * packed_gemm::kNR : out_size_ >= 4 * packed_gemm::kNR))
       col_slices_ = threads_;
     items_ = units * col_slices_;
     slots_ = static_cast<int>(std::clamp<int64_t>(items_, 1, threads_));
