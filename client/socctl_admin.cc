@@ -57,12 +57,13 @@ int AdminStatus(client::Client& c, bool json, const std::string& socket) {
                 b.unified_memory() ? "yes" : "no", b.busy_us() / 1e6,
                 b.simulated() ? " (simulated)" : "");
   }
-  std::printf("\n%-24s %-4s %-12s %6s %9s %7s %12s  %s\n", "MODEL", "VER", "STATE", "QUEUE", "OK",
-              "FAILED", "ARENA", "REASON");
+  std::printf("\n%-24s %-4s %-12s %-7s %6s %9s %7s %12s  %s\n", "MODEL", "VER", "STATE", "BACKEND",
+              "QUEUE", "OK", "FAILED", "ARENA", "REASON");
   for (const auto& m : st->models()) {
     std::printf(
-        "%-24s %-4s %-12s %6llu %9llu %7llu %12s  %s\n", m.name().c_str(), m.version().c_str(),
-        m.state().c_str(), static_cast<unsigned long long>(m.queue_depth()),
+        "%-24s %-4s %-12s %-7s %6llu %9llu %7llu %12s  %s\n", m.name().c_str(), m.version().c_str(),
+        m.state().c_str(), m.backend().empty() ? "-" : m.backend().c_str(),
+        static_cast<unsigned long long>(m.queue_depth()),
         static_cast<unsigned long long>(m.success()), static_cast<unsigned long long>(m.failure()),
         m.state() == "READY" ? admin_cmd_impl::Mib(m.arena_bytes()).c_str() : "-",
         m.reason().c_str());

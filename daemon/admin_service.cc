@@ -1,5 +1,7 @@
 #include "daemon/admin_service.h"
 
+#include "daemon/backend_choice.h"
+
 #include <unistd.h>
 
 #include <fstream>
@@ -60,6 +62,8 @@ void AdminService::FillStatus(socd::admin::v1::Status* s) const {
       ms->set_success(m->stats.success_count);
       ms->set_failure(m->stats.fail_count);
       ms->set_arena_bytes(m->session->run_stats().arena_bytes);
+      ms->set_backend(std::string(backends::BackendKindName(m->session->backend_info().kind)));
+      ms->set_memory_bytes(ModelMemoryBytes(*m->session));
     }
   }
   auto* mem = s->mutable_memory();

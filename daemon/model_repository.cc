@@ -1,10 +1,13 @@
 #include "daemon/model_repository.h"
 
+#include "daemon/backend_choice.h"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "spdlog/spdlog.h"
 
 namespace socd::daemon {
@@ -107,13 +110,41 @@ absl::StatusOr<std::map<int64_t, std::shared_ptr<LoadedModel>>> ModelRepository:
   std::map<int64_t, std::shared_ptr<LoadedModel>> loaded;
   for (int64_t v : chosen) {
     fs::path model_path = dir / std::to_string(v) / file;
-    scheduler::SessionOptions so;
-    so.threads = opts_.threads;
-    auto session = scheduler::Session::Load(model_path.string(), so);
-    if (!session.ok()) {
-      return absl::Status(session.status().code(), absl::StrCat("model '", name, "' version ", v,
-                                                                ": ", session.status().message()));
+    if (auto s = CheckVariants(config, (dir / std::to_string(v)).string()); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("model '", name, "': ", s.message()));
     }
+    auto candidates = BackendCandidates(config);
+    if (!candidates.ok()) {
+      return absl::Status(candidates.status().code(),
+                          absl::StrCat("model '", name, "': ", candidates.status().message()));
+    }
+    // The first backend that loads the whole model (and fits the memory budget) serves it.
+    absl::StatusOr<std::unique_ptr<scheduler::Session>> session =
+        absl::UnavailableError("no backend tried");
+    std::vector<std::string> refusals;
+    for (const std::string& b : *candidates) {
+      scheduler::SessionOptions so;
+      so.backend = b;
+      so.threads = opts_.threads;
+      session = scheduler::Session::Load(model_path.string(), so);
+      if (session.ok()) {
+        if (auto s = CheckMemoryBudget(config, **session); !s.ok()) session = s;
+      }
+      if (session.ok()) break;
+      refusals.push_back(absl::StrCat(b, ": ", session.status().message()));
+      if (b != candidates->back()) {
+        spdlog::warn("model '{}' version {}: not on {} ({}); trying the next backend", name, v, b,
+                     std::string(session.status().message()));
+      }
+    }
+    if (!session.ok()) {
+      return absl::Status(
+          session.status().code(),
+          absl::StrCat("model '", name, "' version ", v, ": ",
+                       refusals.size() > 1 ? absl::StrJoin(refusals, "; ")
+                                           : std::string(session.status().message())));
+    }
+    spdlog::info("model '{}' version {} on {}", name, v, (*session)->backend_info().name);
     auto m = std::make_shared<LoadedModel>();
     m->name = name;
     m->version = v;
