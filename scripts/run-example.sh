@@ -56,9 +56,26 @@ for m in "${models[@]}"; do
   "$build/socd-run" "$SOCD_SHARED/models/$m.onnx" \
     --check "$SOCD_SHARED/models/$m/test_data_set_0" --runs 10 || failed+=("$m")
 done
+# The GPU backends on the first model: real Vulkan and OpenCL devices when the machine has them,
+# Mesa lavapipe and PoCL (which run on the CPU) otherwise. The first OpenCL run compiles the
+# kernels (~25 s with PoCL); later runs load them from ~/.cache/socd.
+lavapipe=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json
+if [[ -z ${VK_ICD_FILENAMES:-} && -f $lavapipe ]] && ! "$build/socd-run" --list-devices 2>/dev/null |
+  grep -q '^vulkan.*gpu'; then
+  export VK_ICD_FILENAMES=$lavapipe
+fi
+socd_log "socd-run --list-devices"
+"$build/socd-run" --list-devices || failed+=("list-devices")
+for b in vulkan opencl; do
+  m=${models[0]}
+  socd_log "socd-run $m --backend $b (checked against ../shared/models/$m/test_data_set_0)"
+  "$build/socd-run" "$SOCD_SHARED/models/$m.onnx" --backend "$b" \
+    --check "$SOCD_SHARED/models/$m/test_data_set_0" --runs 3 || failed+=("$m on $b")
+done
 echo
 if ((${#failed[@]})); then
   echo "run-example: failed: ${failed[*]}"
   exit 1
 fi
-echo "run-example: the daemon served every request and all ${#models[@]} model(s) match their references"
+echo "run-example: the daemon served every request and all ${#models[@]} model(s) match their" \
+  "references (on the CPU, and the first also on Vulkan and OpenCL)"
