@@ -13,95 +13,21 @@
 #include "graph/ir.h"
 #include "graph/tensor.h"
 #include "scheduler/session.h"
+#include "tests/cpu/node_runner.h"
 
 namespace socd::elementwise_test {
 
 using graph::DType;
 using graph::Shape;
 
-struct Input {
-  DType dtype;
-  Shape shape;
-  std::vector<uint8_t> bytes;
-  bool constant = false;
-};
-
-template <typename T>
-Input In(Shape shape, std::vector<T> v, bool constant = false) {
-  Input in{graph::DTypeOf<T>::value, std::move(shape), {}, constant};
-  in.bytes.resize(v.size() * sizeof(T));
-  if (!v.empty()) std::memcpy(in.bytes.data(), v.data(), in.bytes.size());  // memcpy(null) is UB
-  return in;
-}
-
-struct Output {
-  DType dtype;
-  Shape shape;
-  std::vector<uint8_t> bytes;
-  template <typename T>
-  std::vector<T> as() const {
-    std::vector<T> v(bytes.size() / sizeof(T));
-    if (!v.empty()) std::memcpy(v.data(), bytes.data(), bytes.size());
-    return v;
-  }
-};
-
-graph::Attribute IntAttr(int64_t v) {
-  graph::Attribute a;
-  a.kind = graph::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-
-graph::Attribute FloatAttr(float v) {
-  graph::Attribute a;
-  a.kind = graph::Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
+using namespace node_runner;
 
 // Builds a one-node graph and runs it once.
-absl::StatusOr<Output> RunOp(const std::string& op, std::vector<Input> inputs,
-                             std::map<std::string, graph::Attribute> attrs = {}, int opset = 21,
-                             int threads = 1) {
-  graph::Graph g;
-  g.opsets[""] = opset;
-  graph::Node n;
-  n.name = "n";
-  n.op_type = op;
-  n.opset = opset;
-  n.attrs = std::move(attrs);
-  std::vector<graph::TensorView> views;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const Input& in = inputs[i];
-    if (in.constant) {
-      auto t = std::make_shared<graph::Tensor>(in.dtype, in.shape);
-      if (!in.bytes.empty()) std::memcpy(t->data(), in.bytes.data(), in.bytes.size());
-      n.inputs.push_back(g.AddConstant("c" + std::to_string(i), t));
-      continue;
-    }
-    graph::TensorType tt{in.dtype, true, {}};
-    for (int64_t d : in.shape) tt.dims.push_back(graph::Dim{d, ""});
-    int v = g.AddValue("x" + std::to_string(i), tt);
-    g.inputs.push_back(v);
-    n.inputs.push_back(v);
-    views.push_back({in.dtype, in.shape, const_cast<uint8_t*>(in.bytes.data())});
-  }
-  int y = g.AddValue("y");
-  n.outputs.push_back(y);
-  g.nodes.push_back(n);
-  g.outputs.push_back(y);
-  if (auto s = g.TopoSort(); !s.ok()) return s;
-  scheduler::SessionOptions opts;
-  opts.threads = threads;
-  auto s = scheduler::Session::FromGraph(std::move(g), opts);
-  if (!s.ok()) return s.status();
-  std::vector<graph::TensorView> outs;
-  if (auto st = (*s)->Run(views, outs); !st.ok()) return st;
-  Output o{outs[0].dtype, outs[0].shape, {}};
-  o.bytes.resize(outs[0].bytes());
-  if (!o.bytes.empty()) std::memcpy(o.bytes.data(), outs[0].data, o.bytes.size());
-  return o;
+absl::StatusOr<Output> RunOp(const std::string& op, std::vector<Input> inputs, Attrs attrs = {},
+                             int opset = 21, int threads = 1) {
+  auto r = RunNode(op, std::move(inputs), std::move(attrs), opset, 1, threads);
+  if (!r.ok()) return r.status();
+  return (*r)[0];
 }
 
 std::vector<float> Iota(int64_t n, float scale = 0.37f) {
@@ -170,7 +96,7 @@ TEST(Elementwise, LegacyAxisBroadcast) {
   // Add-6 with broadcast=1, axis=1: B [3] lines up with A's dim 1, not its last dim.
   auto got =
       RunOp("Add", {In<float>({2, 3, 2}, std::vector<float>(12, 0.f)), In<float>({3}, {1, 2, 3})},
-            {{"broadcast", IntAttr(1)}, {"axis", IntAttr(1)}}, 6);
+            {{"broadcast", Int(1)}, {"axis", Int(1)}}, 6);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->as<float>(), (std::vector<float>{1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3}));
 }
@@ -186,11 +112,11 @@ TEST(Elementwise, IntegerDivTruncatesAndModFollowsFmod) {
   auto mod = RunOp("Mod", {a, b});
   ASSERT_TRUE(mod.ok()) << mod.status();
   EXPECT_EQ(mod->as<int32_t>(), (std::vector<int32_t>{1, 1, -1, -1, 0, 0}));  // divisor's sign
-  auto fmod = RunOp("Mod", {a, b}, {{"fmod", IntAttr(1)}});
+  auto fmod = RunOp("Mod", {a, b}, {{"fmod", Int(1)}});
   ASSERT_TRUE(fmod.ok()) << fmod.status();
   EXPECT_EQ(fmod->as<int32_t>(), (std::vector<int32_t>{1, -1, 1, -1, 0, 0}));  // dividend's sign
   auto fm = RunOp("Mod", {In<float>({2}, {-4.5f, 4.5f}), In<float>({2}, {2.f, -2.f})},
-                  {{"fmod", IntAttr(1)}});
+                  {{"fmod", Int(1)}});
   ASSERT_TRUE(fm.ok()) << fm.status();
   EXPECT_EQ(fm->as<float>(), (std::vector<float>{-0.5f, 0.5f}));
   auto u8 = RunOp("Div", {In<uint8_t>({2}, {250, 7}), In<uint8_t>({2}, {3, 0})});
@@ -218,30 +144,30 @@ TEST(Elementwise, PowMixedTypes) {
 TEST(Elementwise, CastRoundsAndSaturates) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   auto x = In<float>({7}, {1.9f, -1.9f, 3e9f, -3e9f, nan, 2.5f, -0.f});
-  auto i32 = RunOp("Cast", {x}, {{"to", IntAttr(static_cast<int>(DType::kInt32))}});
+  auto i32 = RunOp("Cast", {x}, {{"to", Int(static_cast<int>(DType::kInt32))}});
   ASSERT_TRUE(i32.ok()) << i32.status();
   EXPECT_EQ(i32->as<int32_t>(),
             (std::vector<int32_t>{1, -1, std::numeric_limits<int32_t>::max(),
                                   std::numeric_limits<int32_t>::min(), 0, 2, 0}));
   auto u8 = RunOp("Cast", {In<float>({3}, {-1.f, 300.f, 255.9f})},
-                  {{"to", IntAttr(static_cast<int>(DType::kUInt8))}});
+                  {{"to", Int(static_cast<int>(DType::kUInt8))}});
   ASSERT_TRUE(u8.ok()) << u8.status();
   EXPECT_EQ(u8->as<uint8_t>(), (std::vector<uint8_t>{0, 255, 255}));
   // Integer narrowing wraps, as two's complement truncation does.
-  auto i8 = RunOp("Cast", {In<int32_t>({2}, {300, -129})},
-                  {{"to", IntAttr(static_cast<int>(DType::kInt8))}});
+  auto i8 =
+      RunOp("Cast", {In<int32_t>({2}, {300, -129})}, {{"to", Int(static_cast<int>(DType::kInt8))}});
   ASSERT_TRUE(i8.ok()) << i8.status();
   EXPECT_EQ(i8->as<int8_t>(), (std::vector<int8_t>{44, 127}));
   // float -> float16 rounds to nearest even: 1 + 2^-11 is halfway between 1 and 1 + 2^-10.
   auto h = RunOp("Cast", {In<float>({3}, {1.f + 0x1p-11f, 1.f + 3 * 0x1p-11f, 70000.f})},
-                 {{"to", IntAttr(static_cast<int>(DType::kFloat16))}});
+                 {{"to", Int(static_cast<int>(DType::kFloat16))}});
   ASSERT_TRUE(h.ok()) << h.status();
   EXPECT_EQ(h->as<uint16_t>(), (std::vector<uint16_t>{0x3C00, 0x3C02, 0x7C00}));
   auto b = RunOp("Cast", {In<float>({3}, {0.f, -0.5f, nan})},
-                 {{"to", IntAttr(static_cast<int>(DType::kBool))}});
+                 {{"to", Int(static_cast<int>(DType::kBool))}});
   ASSERT_TRUE(b.ok()) << b.status();
   EXPECT_EQ(b->as<uint8_t>(), (std::vector<uint8_t>{0, 1, 1}));
-  auto s = RunOp("Cast", {x}, {{"to", IntAttr(static_cast<int>(DType::kString))}});
+  auto s = RunOp("Cast", {x}, {{"to", Int(static_cast<int>(DType::kString))}});
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("unsupported operator"), std::string::npos);
 }
@@ -256,7 +182,7 @@ TEST(Elementwise, RoundHalfToEvenAndClipBounds) {
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->as<float>(), (std::vector<float>{1.f, 1.f, 1.f}));
   auto c6 = RunOp("Clip", {In<float>({3}, {-5.f, 0.5f, 5.f})},
-                  {{"min", FloatAttr(-1.f)}, {"max", FloatAttr(1.f)}}, 6);
+                  {{"min", Float(-1.f)}, {"max", Float(1.f)}}, 6);
   ASSERT_TRUE(c6.ok()) << c6.status();
   EXPECT_EQ(c6->as<float>(), (std::vector<float>{-1.f, 0.5f, 1.f}));
 }

@@ -15,106 +15,23 @@
 #include "graph/ir.h"
 #include "graph/tensor.h"
 #include "scheduler/session.h"
+#include "tests/cpu/node_runner.h"
 
 namespace socd::quant_test {
 
 using graph::DType;
 using graph::Shape;
 
-struct Input {
-  DType dtype;
-  Shape shape;
-  std::vector<uint8_t> bytes;
-  bool constant = false;
-};
+using namespace node_runner;
 
-template <typename T>
-Input In(Shape shape, const std::vector<T>& v, bool constant = false) {
-  Input in{graph::DTypeOf<T>::value, std::move(shape), std::vector<uint8_t>(v.size() * sizeof(T)),
-           constant};
-  if (!v.empty()) std::memcpy(in.bytes.data(), v.data(), in.bytes.size());
-  return in;
-}
 template <typename T>
 Input Scalar(T v, bool constant = false) {
   return In<T>({}, {v}, constant);
 }
 
-struct Output {
-  DType dtype;
-  Shape shape;
-  std::vector<uint8_t> bytes;
-  template <typename T>
-  std::vector<T> as() const {
-    std::vector<T> v(bytes.size() / sizeof(T));
-    if (!v.empty()) std::memcpy(v.data(), bytes.data(), bytes.size());
-    return v;
-  }
-};
-
-using Attrs = std::map<std::string, graph::Attribute>;
-graph::Attribute Int(int64_t v) {
-  graph::Attribute a;
-  a.kind = graph::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-graph::Attribute Ints(std::vector<int64_t> v) {
-  graph::Attribute a;
-  a.kind = graph::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-
-// Builds a one-node graph (inputs are graph inputs unless constant) and runs it once.
-absl::StatusOr<std::vector<Output>> RunNode(const std::string& op, std::vector<Input> inputs,
-                                            Attrs attrs = {}, int opset = 21, int outputs = 1) {
-  graph::Graph g;
-  g.opsets[""] = opset;
-  graph::Node n;
-  n.name = "q";
-  n.op_type = op;
-  n.opset = opset;
-  n.attrs = std::move(attrs);
-  std::vector<graph::TensorView> views;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const Input& in = inputs[i];
-    if (in.constant) {
-      auto t = std::make_shared<graph::Tensor>(in.dtype, in.shape);
-      if (!in.bytes.empty()) std::memcpy(t->data(), in.bytes.data(), in.bytes.size());
-      n.inputs.push_back(g.AddConstant("c" + std::to_string(i), t));
-      continue;
-    }
-    graph::TensorType tt{in.dtype, true, {}};
-    for (int64_t d : in.shape) tt.dims.push_back(graph::Dim{d, ""});
-    int v = g.AddValue("x" + std::to_string(i), tt);
-    g.inputs.push_back(v);
-    n.inputs.push_back(v);
-    views.push_back({in.dtype, in.shape, const_cast<uint8_t*>(in.bytes.data())});
-  }
-  for (int o = 0; o < outputs; ++o) {
-    int y = g.AddValue("y" + std::to_string(o));
-    n.outputs.push_back(y);
-    g.outputs.push_back(y);
-  }
-  g.nodes.push_back(n);
-  if (auto s = g.TopoSort(); !s.ok()) return s;
-  auto s = scheduler::Session::FromGraph(std::move(g), scheduler::SessionOptions{});
-  if (!s.ok()) return s.status();
-  std::vector<graph::TensorView> outs;
-  if (auto st = (*s)->Run(views, outs); !st.ok()) return st;
-  std::vector<Output> res;
-  for (const auto& v : outs) {
-    Output o{v.dtype, v.shape, std::vector<uint8_t>(v.bytes())};
-    if (!o.bytes.empty()) std::memcpy(o.bytes.data(), v.data, o.bytes.size());
-    res.push_back(std::move(o));
-  }
-  return res;
-}
-
 absl::StatusOr<Output> Run1(const std::string& op, std::vector<Input> inputs, Attrs attrs = {},
                             int opset = 21) {
-  auto r = RunNode(op, std::move(inputs), std::move(attrs), opset, 1);
+  auto r = RunNode(op, std::move(inputs), std::move(attrs), opset, 1, 1, "q");
   if (!r.ok()) return r.status();
   return (*r)[0];
 }
