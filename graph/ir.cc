@@ -12,8 +12,10 @@ std::string TensorType::ToString() const {
   s += "[";
   for (size_t i = 0; i < dims.size(); ++i) {
     if (i) s += ",";
-    if (dims[i].is_static()) s += std::to_string(dims[i].value);
-    else s += dims[i].symbol.empty() ? "?" : dims[i].symbol;
+    if (dims[i].is_static())
+      s += std::to_string(dims[i].value);
+    else
+      s += dims[i].symbol.empty() ? "?" : dims[i].symbol;
   }
   return s + "]";
 }

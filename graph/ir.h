@@ -75,8 +75,8 @@ struct Node {
 class Graph {
  public:
   std::vector<Value> values;
-  std::vector<Node> nodes;   // topologically sorted after import and after every pass
-  std::vector<int> inputs;   // runtime inputs (initializers excluded)
+  std::vector<Node> nodes;  // topologically sorted after import and after every pass
+  std::vector<int> inputs;  // runtime inputs (initializers excluded)
   std::vector<int> outputs;
   std::map<std::string, int> opsets;  // domain -> version
   int64_t ir_version = 0;

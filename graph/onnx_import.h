@@ -25,8 +25,8 @@ absl::StatusOr<Graph> ImportOnnxFile(const std::string& path);
 // A serialized onnx.TensorProto (the test_data_set input_K.pb / output_K.pb files). `name`
 // receives the tensor's name if non-null.
 absl::StatusOr<std::shared_ptr<Tensor>> ParseTensorProto(const std::string& bytes,
-                                                        std::string* name = nullptr);
+                                                         std::string* name = nullptr);
 absl::StatusOr<std::shared_ptr<Tensor>> ReadTensorProtoFile(const std::string& path,
-                                                           std::string* name = nullptr);
+                                                            std::string* name = nullptr);
 
 }  // namespace socd::graph

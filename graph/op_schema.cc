@@ -31,8 +31,8 @@ absl::Status InferContext::Unsupported(absl::string_view why) const {
 }
 
 std::string UnsupportedMessage(const Node& node, absl::string_view why) {
-  return absl::StrCat("unsupported operator ", node.domain.empty() ? "ai.onnx" : node.domain,
-                      ".", node.op_type, " (opset ", node.opset, ") at node '", node.name, "'",
+  return absl::StrCat("unsupported operator ", node.domain.empty() ? "ai.onnx" : node.domain, ".",
+                      node.op_type, " (opset ", node.opset, ") at node '", node.name, "'",
                       why.empty() ? "" : ": ", why);
 }
 
@@ -68,8 +68,10 @@ absl::StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b) {
   for (size_t i = 0; i < r; ++i) {
     int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
     int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
-    if (da == db || db == 1) out[i] = da;
-    else if (da == 1) out[i] = db;
+    if (da == db || db == 1)
+      out[i] = da;
+    else if (da == 1)
+      out[i] = db;
     else {
       return absl::InvalidArgumentError(absl::StrCat("shapes ", ShapeToString(a), " and ",
                                                      ShapeToString(b), " do not broadcast"));

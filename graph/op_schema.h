@@ -30,7 +30,9 @@ class InferContext {
   size_t num_inputs() const { return node_.inputs.size(); }
   size_t num_outputs() const { return node_.outputs.size(); }
   bool has_input(size_t i) const { return node_.has_input(i); }
-  bool has_output(size_t i) const { return i < node_.outputs.size() && node_.outputs[i] != kNoValue; }
+  bool has_output(size_t i) const {
+    return i < node_.outputs.size() && node_.outputs[i] != kNoValue;
+  }
   // An index past the node's inputs (a malformed model with too few inputs) reads as an omitted
   // input, undefined dtype and empty shape, so the op's checks fail cleanly instead of reading
   // past the end.
@@ -80,7 +82,7 @@ using InferFn = std::function<absl::Status(InferContext&)>;
 struct OpSchema {
   std::string domain;  // "" = ai.onnx
   std::string op_type;
-  int min_opset = 1;   // versions of the domain whose semantics `infer` implements
+  int min_opset = 1;  // versions of the domain whose semantics `infer` implements
   int max_opset = 1000;
   InferFn infer;
   // True for ops whose output may share its input 0's memory (Reshape, Squeeze, Identity...):
@@ -110,10 +112,11 @@ absl::StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b);
 absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank, const InferContext& ctx);
 
 // ---- Registration, one function per ops/*.cc ----
-void RegisterElementwiseOps(OpRegistry& r);  // unary/binary math, activations, comparisons, Cast, Where
-void RegisterNnOps(OpRegistry& r);           // Conv, pooling, Gemm, MatMul, normalizations, LRN
-void RegisterTensorOps(OpRegistry& r);       // shape/data movement: Reshape, Concat, Slice, Gather...
-void RegisterReduceOps(OpRegistry& r);       // Reduce*, Softmax/LogSoftmax, ArgMax/ArgMin
-void RegisterQuantOps(OpRegistry& r);        // QuantizeLinear, QLinearConv, MatMulInteger...
+void RegisterElementwiseOps(
+    OpRegistry& r);                     // unary/binary math, activations, comparisons, Cast, Where
+void RegisterNnOps(OpRegistry& r);      // Conv, pooling, Gemm, MatMul, normalizations, LRN
+void RegisterTensorOps(OpRegistry& r);  // shape/data movement: Reshape, Concat, Slice, Gather...
+void RegisterReduceOps(OpRegistry& r);  // Reduce*, Softmax/LogSoftmax, ArgMax/ArgMin
+void RegisterQuantOps(OpRegistry& r);   // QuantizeLinear, QLinearConv, MatMulInteger...
 
 }  // namespace socd::graph

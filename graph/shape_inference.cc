@@ -54,8 +54,8 @@ absl::Status InferNode(const Node& n, const std::vector<const InferredValue*>& i
 
 absl::Status CheckInputShapes(const Graph& g, const std::vector<Shape>& input_shapes) {
   if (input_shapes.size() != g.inputs.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("model has ", g.inputs.size(),
-                                                   " inputs, got ", input_shapes.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("model has ", g.inputs.size(), " inputs, got ", input_shapes.size()));
   }
   std::map<std::string, int64_t> bound;
   for (size_t i = 0; i < g.inputs.size(); ++i) {
@@ -68,9 +68,8 @@ absl::Status CheckInputShapes(const Graph& g, const std::vector<Shape>& input_sh
     if (!v.type.has_shape) continue;
     if (v.type.dims.size() != s.size()) {
       return absl::InvalidArgumentError(absl::StrCat("input '", v.name, "': expected rank ",
-                                                     v.type.dims.size(), " (",
-                                                     v.type.ToString(), "), got shape ",
-                                                     ShapeToString(s)));
+                                                     v.type.dims.size(), " (", v.type.ToString(),
+                                                     "), got shape ", ShapeToString(s)));
     }
     for (size_t d = 0; d < s.size(); ++d) {
       const Dim& dim = v.type.dims[d];
@@ -82,9 +81,9 @@ absl::Status CheckInputShapes(const Graph& g, const std::vector<Shape>& input_sh
       if (!dim.symbol.empty()) {
         auto [it, inserted] = bound.emplace(dim.symbol, s[d]);
         if (!inserted && it->second != s[d]) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("input '", v.name, "': dimension '", dim.symbol, "' is ", s[d],
-                           " here but ", it->second, " in an earlier input"));
+          return absl::InvalidArgumentError(absl::StrCat("input '", v.name, "': dimension '",
+                                                         dim.symbol, "' is ", s[d], " here but ",
+                                                         it->second, " in an earlier input"));
         }
       }
     }

@@ -15,15 +15,14 @@ namespace socd::graph {
 struct InferredValue {
   DType dtype = DType::kUndefined;
   Shape shape;
-  bool known = false;                       // dtype and shape are set
-  std::shared_ptr<const Tensor> value;      // contents, when computable while planning
+  bool known = false;                   // dtype and shape are set
+  std::shared_ptr<const Tensor> value;  // contents, when computable while planning
 };
 
 // Computes a node's outputs on host tensors (the CPU backend provides it). Outputs arrive
 // allocated with their inferred dtypes and shapes.
-using NodeEvaluator =
-    std::function<absl::Status(const Node&, const std::vector<TensorView>& inputs,
-                               std::vector<TensorView>& outputs)>;
+using NodeEvaluator = std::function<absl::Status(const Node&, const std::vector<TensorView>& inputs,
+                                                 std::vector<TensorView>& outputs)>;
 
 struct InferOptions {
   const NodeEvaluator* evaluator = nullptr;  // null: no value propagation

@@ -24,7 +24,10 @@ struct TensorView {
 
   int64_t numel() const { return NumElements(shape); }
   size_t bytes() const { return static_cast<size_t>(numel()) * DTypeSize(dtype); }
-  template <typename T> T* as() const { return static_cast<T*>(data); }
+  template <typename T>
+  T* as() const {
+    return static_cast<T*>(data);
+  }
 };
 
 // Owning, immutable-after-construction tensor with 64-byte aligned storage.
@@ -40,8 +43,14 @@ class Tensor {
   size_t bytes() const { return bytes_; }
   void* data() { return data_.get(); }
   const void* data() const { return data_.get(); }
-  template <typename T> T* as() { return static_cast<T*>(data()); }
-  template <typename T> const T* as() const { return static_cast<const T*>(data()); }
+  template <typename T>
+  T* as() {
+    return static_cast<T*>(data());
+  }
+  template <typename T>
+  const T* as() const {
+    return static_cast<const T*>(data());
+  }
   TensorView view() const { return {dtype_, shape_, const_cast<void*>(data())}; }
 
   // Reads element i of an integer tensor as int64 (int8..uint64, bool). For shape-like inputs.

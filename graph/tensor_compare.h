@@ -14,7 +14,7 @@ struct CompareResult {
   std::string message;  // first mismatch, naming the output and element
 };
 
-void CompareInto(const std::string& what, const TensorView& got,
-                 const TensorView& want, double rtol, double atol, CompareResult& r);
+void CompareInto(const std::string& what, const TensorView& got, const TensorView& want,
+                 double rtol, double atol, CompareResult& r);
 
 }  // namespace socd::graph

@@ -26,7 +26,7 @@ struct OpenBlas {
 // OpenBLAS reads OPENBLAS_CORETYPE when it loads, so socd loads it itself after choosing the
 // core from its own detection (OpenBLAS 0.3.21 misdetects some virtualized CPUs).
 const OpenBlas* LoadOpenBlas() {
-  static OpenBlas* ob = [] () -> OpenBlas* {
+  static OpenBlas* ob = []() -> OpenBlas* {
     const CpuFeatures& f = GetCpuFeatures();
     const char* core = f.avx512f ? "SkylakeX" : f.avx2 ? "Haswell" : nullptr;
     if (core && !std::getenv("OPENBLAS_CORETYPE")) setenv("OPENBLAS_CORETYPE", core, 0);
@@ -61,8 +61,8 @@ void Sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const
     const OpenBlas* ob = LoadOpenBlas();
     if (ob->set_threads) ob->set_threads(threads);
     ob->sgemm(101, ta ? 112 : 111, tb ? 112 : 111, static_cast<int>(m), static_cast<int>(n),
-              static_cast<int>(k), alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb),
-              beta, c, static_cast<int>(ldc));
+              static_cast<int>(k), alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta,
+              c, static_cast<int>(ldc));
     return;
   }
   if (omp_get_max_threads() != threads) omp_set_num_threads(threads);

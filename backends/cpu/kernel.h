@@ -23,7 +23,7 @@ using graph::TensorView;
 // What a kernel is created from: the node plus its inputs' and outputs' concrete types.
 struct KernelInfo {
   const graph::Node& node;
-  std::vector<DType> in_dtypes;   // kUndefined for omitted optional inputs
+  std::vector<DType> in_dtypes;  // kUndefined for omitted optional inputs
   std::vector<Shape> in_shapes;
   // Contents of inputs known when the kernel is created (weights, folded values), valid for the
   // kernel's lifetime; data == nullptr where the input is only known at run time.

@@ -21,9 +21,8 @@ absl::StatusOr<std::unique_ptr<UnifiedBuffer>> UnifiedBuffer::Allocate(size_t by
   if (ftruncate(fd, static_cast<off_t>(mapped)) != 0) {
     int e = errno;
     close(fd);
-    return absl::ResourceExhaustedError(
-        absl::StrCat("cannot size unified buffer '", name, "' to ", mapped, " bytes: ",
-                     std::strerror(e)));
+    return absl::ResourceExhaustedError(absl::StrCat("cannot size unified buffer '", name, "' to ",
+                                                     mapped, " bytes: ", std::strerror(e)));
   }
   void* p = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED) {

@@ -25,9 +25,9 @@ class UnifiedBuffer {
   UnifiedBuffer& operator=(const UnifiedBuffer&) = delete;
 
   void* data() const { return data_; }
-  size_t size() const { return size_; }      // requested bytes
+  size_t size() const { return size_; }           // requested bytes
   size_t mapped_size() const { return mapped_; }  // page-rounded
-  int fd() const { return fd_; }             // memfd, owned by the buffer
+  int fd() const { return fd_; }                  // memfd, owned by the buffer
 
  private:
   UnifiedBuffer(void* data, size_t size, size_t mapped, int fd)

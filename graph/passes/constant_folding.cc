@@ -71,8 +71,10 @@ void RemoveDeadNodes(Graph& g, PassStats& stats) {
   }
   std::vector<Node> kept;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
-    if (live_node[i]) kept.push_back(std::move(g.nodes[i]));
-    else ++stats.removed;
+    if (live_node[i])
+      kept.push_back(std::move(g.nodes[i]));
+    else
+      ++stats.removed;
   }
   g.nodes = std::move(kept);
   g.CompactValues();

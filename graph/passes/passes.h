@@ -11,10 +11,10 @@
 namespace socd::graph {
 
 struct PassStats {
-  int canonicalized = 0;    // old-opset forms rewritten to the newest form
-  int folded = 0;           // nodes replaced by constants
-  int removed = 0;          // dead nodes dropped
-  int fused = 0;            // nodes merged into a neighbour
+  int canonicalized = 0;  // old-opset forms rewritten to the newest form
+  int folded = 0;         // nodes replaced by constants
+  int removed = 0;        // dead nodes dropped
+  int fused = 0;          // nodes merged into a neighbour
   std::string ToString() const;
 };
 

@@ -18,7 +18,8 @@ TEST(MemoryPlan, ReusesMemoryOfDeadTensors) {
 
 TEST(MemoryPlan, LiveTensorsNeverOverlap) {
   std::vector<BufferRequest> r;
-  for (int i = 0; i < 50; ++i) r.push_back({size_t(100 + 37 * (i % 7)), i % 10, i % 10 + 3 + i % 4});
+  for (int i = 0; i < 50; ++i)
+    r.push_back({size_t(100 + 37 * (i % 7)), i % 10, i % 10 + 3 + i % 4});
   MemoryPlan p = PlanMemory(r, 64);
   for (size_t i = 0; i < r.size(); ++i) {
     EXPECT_EQ(p.offsets[i] % 64, 0u);
