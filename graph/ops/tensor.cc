@@ -85,15 +85,6 @@ absl::Status InferDropout(InferContext& ctx) {
   if (ctx.has_output(1)) {
     ctx.set_output(1, ctx.opset() >= 10 ? DType::kBool : ctx.input_dtype(0), ctx.input_shape(0));
   }
-  if (ctx.opset() >= 12 && ctx.has_input(2)) {
-    // Training mode draws random masks, which socd does not do; a ratio of 0 keeps everything.
-    const TensorView* t = ctx.input_value(2);
-    const TensorView* r = ctx.has_input(1) ? ctx.input_value(1) : nullptr;
-    if (t != nullptr && t->numel() == 1 && ReadInt(*t, 0) != 0) {
-      bool zero_ratio = r != nullptr && r->numel() == 1 && ReadFloat(*r, 0) == 0.0;
-      if (!zero_ratio) return ctx.Unsupported("training_mode with a non-zero ratio");
-    }
-  }
   return absl::OkStatus();
 }
 

@@ -253,10 +253,31 @@ TEST(TensorKernels, DropoutIsIdentityAtInference) {
   EXPECT_EQ((*d)[0].as<float>(), (std::vector<float>{1, 2, 3}));
   EXPECT_EQ((*d)[1].dtype, DType::kBool);
   EXPECT_EQ((*d)[1].as<uint8_t>(), (std::vector<uint8_t>{1, 1, 1}));
-  auto train = Run1("Dropout",
-                    {In<float>({3}, {1, 2, 3}), Const<float>({}, {0.5f}), Bools({}, {1})}, {}, 13);
-  ASSERT_FALSE(train.ok());
-  EXPECT_EQ(train.status().code(), absl::StatusCode::kUnimplemented);
+}
+
+// Training mode follows numpy's legacy stream for the seed (ONNX's reference generator):
+// np.random.seed(7); np.random.uniform(0, 1, 10) >= 0.3 keeps all but elements 0, 7 and 8.
+TEST(TensorKernels, DropoutTrainingMatchesNumpyStream) {
+  std::vector<float> x = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  auto d = RunOp("Dropout", {In<float>({10}, x), Const<float>({}, {0.3f}), Bools({}, {1})},
+                 {{"seed", Int(7)}}, 13, 2);
+  ASSERT_TRUE(d.ok()) << d.status();
+  const std::vector<uint8_t> keep = {0, 1, 1, 1, 1, 1, 1, 0, 0, 1};
+  EXPECT_EQ((*d)[1].as<uint8_t>(), keep);
+  std::vector<float> y = (*d)[0].as<float>();
+  for (size_t i = 0; i < x.size(); ++i) {
+    EXPECT_NEAR(y[i], keep[i] ? x[i] / 0.7f : 0.0f, 1e-5) << i;
+  }
+  // The same seed gives the same mask on every run; a ratio outside [0, 1] is refused.
+  auto again = RunOp("Dropout", {In<float>({10}, x), Const<float>({}, {0.3f}), Bools({}, {1})},
+                     {{"seed", Int(7)}}, 13, 2);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ((*again)[1].as<uint8_t>(), keep);
+  auto bad = Run1("Dropout",
+                  {In<float>({3}, {1, 2, 3}), Const<float>({}, {1.5f}), Bools({}, {1})}, {}, 13);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("ratio"), std::string::npos) << bad.status();
 }
 
 TEST(TensorKernels, ResizeArithmetic) {

@@ -2,6 +2,7 @@
 // planner usually aliases to their input, leaving nothing to do), Dropout at inference, Shape
 // and Size. The other tensor kernels are in tensor_*.cc.
 #include <algorithm>
+#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "backends/cpu/kernel.h"
@@ -34,6 +35,47 @@ absl::StatusOr<std::unique_ptr<Kernel>> CreateAliasCopy(const KernelInfo& info) 
   });
 }
 
+// Training-mode Dropout draws its keep-mask from the stream numpy's legacy RandomState produces
+// for `seed` (MT19937 seeded by init_genrand, 53-bit doubles from two draws), the generator of
+// ONNX's reference implementation, so a seeded model gives the reference's mask exactly. Each
+// run restarts the stream: a seeded node is deterministic, as ONNX's reference is.
+class NumpyUniform {
+ public:
+  explicit NumpyUniform(uint32_t seed) : mt_(seed) {}
+  double Next() {
+    const uint32_t a = mt_() >> 5, b = mt_() >> 6;
+    return (a * 67108864.0 + b) / 9007199254740992.0;
+  }
+
+ private:
+  std::mt19937 mt_;
+};
+
+// Writes y = keep ? x / (1 - ratio) : 0 and the keep-mask (when wanted); returns false for an
+// element type it cannot encode.
+bool DropoutTraining(const KernelIo& io, double ratio, uint32_t seed) {
+  const TensorView& x = io.inputs[0];
+  const TensorView& y = io.outputs[0];
+  const bool want_mask = io.outputs.size() > 1 && io.outputs[1].data != nullptr;
+  const size_t es = graph::DTypeSize(y.dtype);
+  const size_t mask_es = want_mask ? graph::DTypeSize(io.outputs[1].dtype) : 0;
+  const double scale = ratio < 1 ? 1.0 / (1.0 - ratio) : 0.0;
+  NumpyUniform uniform(seed);
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    const bool keep = uniform.Next() >= ratio;
+    const double v = keep ? graph::ReadFloat(x, i) * scale : 0.0;
+    if (!tensor_copy::EncodeScalar(y.dtype, v, static_cast<uint8_t*>(y.data) + i * es)) {
+      return false;
+    }
+    if (want_mask &&
+        !tensor_copy::EncodeScalar(io.outputs[1].dtype, keep ? 1.0 : 0.0,
+                                   static_cast<uint8_t*>(io.outputs[1].data) + i * mask_es)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 absl::StatusOr<std::unique_ptr<Kernel>> CreateDropout(const KernelInfo& info) {
   if (info.in_dtypes.empty() || graph::DTypeSize(info.in_dtypes[0]) == 0) {
     return info.Unsupported("element type");
@@ -45,15 +87,28 @@ absl::StatusOr<std::unique_ptr<Kernel>> CreateDropout(const KernelInfo& info) {
     return info.Unsupported("mask element type");
   }
   const size_t mask_es = info.out_dtypes.size() > 1 ? graph::DTypeSize(info.out_dtypes[1]) : 0;
-  std::string unsupported =
-      graph::UnsupportedMessage(info.node, "training_mode with a non-zero ratio");
+  // Without a seed attribute ONNX leaves the stream to the implementation: one per kernel.
+  const uint32_t seed = info.node.HasAttr("seed")
+                            ? static_cast<uint32_t>(info.node.GetInt("seed", 0))
+                            : std::random_device{}();
+  std::string bad_type = graph::UnsupportedMessage(info.node, "training mode on this element type");
+  std::string bad_ratio = info.node.Describe() + ": ratio ";
   return MakeFnKernel([=](const KernelIo& io) -> absl::Status {
     if (opset >= 12 && io.inputs.size() > 2 && io.inputs[2].data != nullptr &&
         io.inputs[2].numel() == 1 && graph::ReadInt(io.inputs[2], 0) != 0) {
-      double ratio = io.inputs[1].data != nullptr && io.inputs[1].numel() == 1
-                         ? graph::ReadFloat(io.inputs[1], 0)
-                         : 0.5;
-      if (ratio != 0) return absl::UnimplementedError(unsupported);
+      const double ratio =
+          io.inputs.size() > 1 && io.inputs[1].data != nullptr && io.inputs[1].numel() == 1
+              ? graph::ReadFloat(io.inputs[1], 0)
+              : 0.5;
+      if (!(ratio >= 0 && ratio <= 1)) {
+        return absl::InvalidArgumentError(absl::StrCat(bad_ratio, ratio, " is outside [0, 1]"));
+      }
+      if (ratio != 0) {
+        if (!graph::IsFloat(io.inputs[0].dtype) || !DropoutTraining(io, ratio, seed)) {
+          return absl::UnimplementedError(bad_type);
+        }
+        return absl::OkStatus();
+      }
     }
     CopyIfNotAliased(io);
     if (io.outputs.size() > 1 && io.outputs[1].data != nullptr) {
