@@ -58,7 +58,8 @@ class CompiledPartition {
   // Plans for these input shapes (order of the partition's graph inputs). Cheap when the
   // shapes are the ones already prepared.
   virtual absl::Status Prepare(const std::vector<graph::Shape>& input_shapes) = 0;
-  // Runs on caller-owned inputs. `outputs` receives views valid until the next Run/Prepare.
+  // Runs on caller-owned inputs. `outputs` receives views valid until the next Run/Prepare;
+  // string outputs may also point at the caller's string inputs (graph/string_store.h).
   // `out_dest` (optional, one pointer per graph output, null = no preference) names caller
   // memory of at least the planned output size (planned_outputs): the partition writes
   // those outputs there directly where it can, and copies (counted) where it cannot.

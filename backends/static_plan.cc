@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "absl/strings/str_cat.h"
 #include "graph/memory_plan.h"
 #include "graph/op_schema.h"
 
@@ -19,6 +20,15 @@ absl::StatusOr<StaticPlan> BuildStaticPlan(const graph::Graph& g,
   if (!vals.ok()) return vals.status();
   StaticPlan p;
   p.vals = *std::move(vals);
+  if (!opts.allow_strings) {
+    for (size_t v = 0; v < p.vals.size(); ++v) {
+      if (p.vals[v].dtype == graph::DType::kString) {
+        return absl::UnimplementedError(
+            absl::StrCat("value '", g.values[v].name,
+                         "' is a string tensor; strings run on the CPU backend only"));
+      }
+    }
+  }
   const int nv = static_cast<int>(g.values.size());
   p.locs.assign(nv, ValueLocation{});
   for (size_t i = 0; i < g.inputs.size(); ++i) {

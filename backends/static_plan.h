@@ -47,6 +47,9 @@ struct StaticPlanOptions {
   // Let reshaping ops share their input's storage. A backend whose kernels cannot address a
   // sub-range of a buffer the same way for every op can turn this off.
   bool alias_reshapes = true;
+  // String tensors (16-byte views into host memory, graph/string_store.h) are host-only: only
+  // the CPU backend sets this; a GPU backend's plan refuses them with a reason.
+  bool allow_strings = false;
 };
 
 // Plans the graph for these input shapes. Fails with graph::IsNeedsValue() when a shape

@@ -28,6 +28,8 @@ size_t DTypeSize(DType t) {
       return 4;
     case DType::kUInt64:
       return 8;
+    case DType::kString:
+      return 16;  // a StringElem view (graph/string_store.h); the characters live elsewhere
     case DType::kBFloat16:
       return 2;
     case DType::kFloat8E4M3FN:

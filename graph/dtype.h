@@ -36,8 +36,9 @@ enum class DType : int32_t {
   kInt2 = 26,
 };
 
-// Bytes per element in socd's memory (1 for the sub-byte types, which socd holds unpacked);
-// 0 for kUndefined, kString and types socd does not know.
+// Bytes per element in socd's memory (1 for the sub-byte types, which socd holds unpacked;
+// 16 for kString, whose elements are pointer + length views, graph/string_store.h); 0 for
+// kUndefined and types socd does not know.
 size_t DTypeSize(DType t);
 // "float32", "int64", ... (ONNX-style lower-case names); "dtype(N)" for unknown codes.
 const char* DTypeName(DType t);

@@ -131,6 +131,8 @@ absl::StatusOr<std::shared_ptr<Tensor>> ConvertTensor(const onnx::TensorProto& t
   };
   if (tp.data_location() == onnx::TensorProto::EXTERNAL) {
     auto data = ReadExternal(tp, opts);
+    if (dt == DType::kString)  // ONNX stores strings only in string_data
+      return Bad(absl::StrCat("tensor '", tp.name(), "': string tensors cannot use external data"));
     if (!data.ok()) return data.status();
     if (data->size() != bytes) return size_error(static_cast<int64_t>(data->size()));
     auto t = std::make_shared<Tensor>(dt, shape);
@@ -147,6 +149,8 @@ absl::StatusOr<std::shared_ptr<Tensor>> ConvertTensor(const onnx::TensorProto& t
   auto t = std::make_shared<Tensor>(dt, shape);
   if (tp.has_raw_data()) {
     if (tp.raw_data().size() != bytes)
+    if (dt == DType::kString)
+      return Bad(absl::StrCat("tensor '", tp.name(), "': string tensors cannot use raw_data"));
       return size_error(static_cast<int64_t>(tp.raw_data().size()));
     UnpackInto(reinterpret_cast<const uint8_t*>(tp.raw_data().data()), bits, dt, *t);
     return t;
@@ -202,8 +206,10 @@ absl::StatusOr<std::shared_ptr<Tensor>> ConvertTensor(const onnx::TensorProto& t
         CopyField<uint16_t>(tp.int32_data(), *t);  // fp16/bf16 bits, uint16
       break;
     case DType::kString:
-      return absl::UnimplementedError(
-          absl::StrCat("tensor '", tp.name(), "': string tensors are not supported"));
+      // One std::string per element in string_data; the tensor keeps its own copies.
+      if (tp.string_data_size() != n) return size_error(tp.string_data_size());
+      for (int64_t i = 0; i < n; ++i) t->SetString(i, tp.string_data(static_cast<int>(i)));
+      break;
     default:
       return absl::UnimplementedError(absl::StrCat("tensor '", tp.name(), "': unsupported type"));
   }
@@ -302,6 +308,17 @@ absl::StatusOr<std::shared_ptr<const Tensor>> ConstantValue(const Node& n) {
       return std::shared_ptr<const Tensor>(t);
     }
     if (name == "value_ints") {
+    if (name == "value_string" || name == "value_strings") {
+      const bool one = name == "value_string";
+      auto t = std::make_shared<Tensor>(
+          DType::kString, one ? Shape{} : Shape{static_cast<int64_t>(a.strings.size())});
+      if (one)
+        t->SetString(0, a.s);
+      else
+        for (size_t i = 0; i < a.strings.size(); ++i)
+          t->SetString(static_cast<int64_t>(i), a.strings[i]);
+      return std::shared_ptr<const Tensor>(t);
+    }
       auto t = std::make_shared<Tensor>(DType::kInt64, Shape{int64_t(a.ints.size())});
       std::copy(a.ints.begin(), a.ints.end(), t->as<int64_t>());
       return std::shared_ptr<const Tensor>(t);
@@ -309,7 +326,7 @@ absl::StatusOr<std::shared_ptr<const Tensor>> ConstantValue(const Node& n) {
   }
   return absl::UnimplementedError(
       absl::StrCat("unsupported operator Constant: node '", n.name,
-                   "' uses a value form socd does not support (sparse_value or strings)"));
+                   "' uses a value form socd does not support (sparse_value)"));
 }
 
 }  // namespace

@@ -63,6 +63,7 @@ const OpRegistry& OpRegistry::Get() {
 }
 
 absl::StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b) {
+    RegisterStringOps(*r);
   size_t r = std::max(a.size(), b.size());
   Shape out(r);
   for (size_t i = 0; i < r; ++i) {

@@ -143,7 +143,10 @@ absl::StatusOr<std::vector<InferredValue>> InferGraph(const Graph& g,
       }
       // A node the evaluator cannot run just stays unevaluated; the real run reports errors.
       if ((*opts.evaluator)(n, in_views, out_views).ok()) {
-        for (size_t o = 0; o < n.outputs.size(); ++o) outs[o].value = results[o];
+        for (size_t o = 0; o < n.outputs.size(); ++o) {
+          if (results[o]) results[o]->OwnStrings();  // evaluator strings are short-lived
+          outs[o].value = results[o];
+        }
       }
     }
     for (size_t o = 0; o < n.outputs.size(); ++o) {

@@ -1,6 +1,7 @@
 #include "graph/tensor.h"
 
 #include "graph/minifloat.h"
+#include "graph/string_store.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -93,6 +94,21 @@ double ReadFloat(const TensorView& v, int64_t i) {
 
 int64_t Tensor::IntAt(int64_t i) const { return ReadInt(view(), i); }
 double Tensor::FloatAt(int64_t i) const { return ReadFloat(view(), i); }
+
+absl::string_view Tensor::StringAt(int64_t i) const { return as<StringElem>()[i].view(); }
+
+void Tensor::SetString(int64_t i, absl::string_view s) {
+  if (!strings_) strings_ = std::make_shared<StringPool>();
+  as<StringElem>()[i] = strings_->Add(s);
+}
+
+void Tensor::OwnStrings() {
+  if (dtype_ != DType::kString) return;
+  auto own = std::make_shared<StringPool>();
+  StringElem* e = as<StringElem>();
+  for (int64_t i = 0; i < numel(); ++i) e[i] = own->Add(e[i].view());
+  strings_ = std::move(own);  // the old store (if any) is released only after the copies
+}
 
 std::vector<int64_t> Tensor::ToInt64s() const {
   std::vector<int64_t> out;

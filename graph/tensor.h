@@ -7,9 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "graph/dtype.h"
 
 namespace socd::graph {
+
+class StringPool;  // graph/string_store.h
 
 using Shape = std::vector<int64_t>;
 
@@ -60,11 +63,20 @@ class Tensor {
   // Float element i of a float32/float64/float16 tensor.
   double FloatAt(int64_t i) const;
 
+  // String tensors (graph/string_store.h): element i, and setting it to a copy of s held by
+  // this tensor's own store (shared by copies of the Tensor, as its bytes are).
+  absl::string_view StringAt(int64_t i) const;
+  void SetString(int64_t i, absl::string_view s);
+  // Copies the characters every element refers to into this tensor's own store, so it no longer
+  // depends on where a kernel wrote them from (a run's pool, another tensor's store).
+  void OwnStrings();
+
  private:
   DType dtype_ = DType::kUndefined;
   Shape shape_;
   size_t bytes_ = 0;
   std::shared_ptr<uint8_t> data_;
+  std::shared_ptr<StringPool> strings_;  // kString only: the characters elements point to
 };
 
 // Reads an integer TensorView element as int64 (shared by Tensor::IntAt and kernels).

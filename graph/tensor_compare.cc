@@ -1,9 +1,11 @@
 #include "graph/tensor_compare.h"
 
 #include "graph/minifloat.h"
+#include "graph/string_store.h"
 
 #include <cmath>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
 namespace socd::graph {
@@ -23,6 +25,15 @@ void CompareInto(const std::string& what, const TensorView& got, const TensorVie
       return fail(absl::StrCat("shape ", ShapeToString(got.shape), ", expected ",
                                ShapeToString(want.shape)));
     }
+  }
+  if (got.dtype == DType::kString) {  // exactly, byte for byte
+    for (int64_t i = 0; i < want.numel(); ++i) {
+      if (StringAt(got, i) != StringAt(want, i)) {
+        return fail(absl::StrCat("element ", i, " is \"", absl::CEscape(StringAt(got, i)),
+                                 "\", expected \"", absl::CEscape(StringAt(want, i)), "\""));
+      }
+    }
+    return;
   }
   // float8/float4 compare by value (NaN matches NaN), which for codes this coarse is exact.
   const bool is_float =

@@ -1,5 +1,5 @@
 // Output comparison shared by socd-run and the conformance runner: float outputs within
-// |got - want| <= atol + rtol * |want| (NaN matches NaN), integers and bools exactly.
+// |got - want| <= atol + rtol * |want| (NaN matches NaN), integers, bools and strings exactly.
 #pragma once
 
 #include <string>

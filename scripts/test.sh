@@ -117,7 +117,8 @@ FUZZ_MAX_LEN=65536
 FUZZ_NODE_SEEDS=(conv gather reshape slice concat transpose matmul gemm maxpool averagepool
   resize pad split squeeze unsqueeze expand where softmax batchnorm layer_normalization cast
   constantofshape range tile reduce_sum topk argmax clip einsum scatter_elements nonzero
-  gathernd cumsum depthtospace flatten lstm qlinearconv dequantizelinear convtranspose)
+  gathernd cumsum depthtospace flatten lstm qlinearconv dequantizelinear convtranspose
+  equal_string string_split string_concat strnormalizer regex_full_match)
 
 make_fuzz_corpus() {
   local corpus=$1 f d op

@@ -47,7 +47,11 @@ absl::Status EvaluateNode(const graph::Node& node, const std::vector<graph::Tens
   auto k = (*def)->create(info);
   if (!k.ok()) return k.status();
   static ThreadPool* serial = new ThreadPool(1);
-  KernelIo io{inputs, outputs, serial};
+  // Strings this evaluation creates live until the next EvaluateNode on this thread; callers
+  // that keep a string result call Tensor::OwnStrings() at once (folding, plan-time values).
+  thread_local graph::StringPool strings;
+  strings.Clear();
+  KernelIo io{inputs, outputs, serial, &strings};
   return (*k)->Run(io);
 }
 

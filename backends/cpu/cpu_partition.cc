@@ -49,6 +49,7 @@ absl::Status CpuPartition::Prepare(const std::vector<Shape>& input_shapes) {
   backends::StaticPlanOptions po;
   po.evaluator = &eval;
   auto plan = backends::BuildStaticPlan(g, input_shapes, po);
+  po.allow_strings = true;
   if (!plan.ok()) {
     if (!graph::IsNeedsValue(plan.status())) return plan.status();
     // Shapes depend on run-time data: plan per run instead.
@@ -87,6 +88,7 @@ absl::Status CpuPartition::Prepare(const std::vector<Shape>& input_shapes) {
     st.kernel = *std::move(k);
     st.io.pool = &pool_;
     st.io.inputs.clear();
+    st.io.strings = &strings_;
     st.io.outputs.clear();
     for (int v : st.in_values) {
       if (v == kNoValue) {
@@ -140,6 +142,7 @@ absl::Status CpuPartition::Run(const std::vector<TensorView>& inputs,
   if (auto s = Prepare(shapes); !s.ok()) return s;
   if (auto s = backends::CheckRunInputs(g, inputs, ""); !s.ok()) return s;
   if (dynamic_) {
+  strings_.Clear();  // the previous run's string outputs end here (graph/string_store.h)
     if (auto st = RunDynamic(inputs, outputs); !st.ok()) return st;
     for (size_t k = 0; k < out_dest.size() && k < outputs.size(); ++k) {
       if (!out_dest[k]) continue;
@@ -242,6 +245,7 @@ absl::Status CpuPartition::RunDynamic(const std::vector<TensorView>& inputs,
   outputs.clear();
   for (int o : g.outputs) outputs.push_back(views[o]);
   return absl::OkStatus();
+    io.strings = &strings_;
 }
 
 }  // namespace socd::cpu

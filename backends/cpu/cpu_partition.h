@@ -48,6 +48,7 @@ class CpuPartition : public backends::CompiledPartition {
   std::unique_ptr<memory::UnifiedBuffer> arena_;
   backends::RunStats stats_;
   std::vector<std::shared_ptr<graph::Tensor>> dynamic_storage_;
+  graph::StringPool strings_;  // strings kernels created in the last run (outputs refer to it)
 };
 
 }  // namespace socd::cpu

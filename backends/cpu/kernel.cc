@@ -1,5 +1,7 @@
 #include "backends/cpu/kernel.h"
 
+#include "backends/cpu/kernels/string_kernels.h"
+
 #include "absl/strings/str_cat.h"
 #include "graph/op_schema.h"
 
@@ -36,6 +38,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterReduceKernels(*r);
     RegisterQuantKernels(*r);
     return r;
+    RegisterStringKernels(*r);
   }();
   return *reg;
 }

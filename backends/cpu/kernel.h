@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "backends/cpu/thread_pool.h"
 #include "graph/ir.h"
+#include "graph/string_store.h"
 
 namespace socd::cpu {
 
@@ -41,6 +42,9 @@ struct KernelIo {
   std::vector<TensorView> inputs;  // data == nullptr for omitted optional inputs
   std::vector<TensorView> outputs;
   ThreadPool* pool = nullptr;
+  // Where kernels that create strings put the characters (graph/string_store.h): the run's
+  // pool, cleared when the partition's next Run starts.
+  graph::StringPool* strings = nullptr;
 };
 
 class Kernel {

@@ -20,7 +20,10 @@ absl::Status NeedInputs(const InferContext& ctx, size_t n) {
   for (size_t i = 0; i < ctx.num_inputs(); ++i) {
     if (!ctx.has_input(i)) continue;
     DType t = ctx.input_dtype(i);
-    if (t == DType::kString) return ctx.Unsupported("string tensors are not supported");
+    // Of this group only Equal, Where and Cast/CastLike take strings (their ONNX constraints).
+    const std::string& op = ctx.node().op_type;
+    if (t == DType::kString && op != "Equal" && op != "Where" && op != "Cast" && op != "CastLike")
+      return ctx.Unsupported("string tensors are not supported");
     if (t != DType::kUndefined && DTypeSize(t) == 0) {
       return ctx.Unsupported(absl::StrCat("element type ", DTypeName(t), " is not supported"));
     }
@@ -182,9 +185,6 @@ absl::StatusOr<DType> CastTarget(const InferContext& ctx) {
     code = it->second;
   } else {
     code = n.GetInt("to", 0);
-  }
-  if (code == static_cast<int64_t>(DType::kString)) {
-    return ctx.Unsupported("string tensors are not supported");
   }
   if (code <= 0 || code > 1000 || !IsKnownDType(static_cast<int32_t>(code)) ||
       DTypeSize(static_cast<DType>(code)) == 0) {

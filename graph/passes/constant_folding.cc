@@ -44,6 +44,7 @@ absl::Status FoldConstants(Graph& g, const NodeEvaluator& eval, PassStats& stats
       Value& v = g.values[n.outputs[o]];
       v.constant = results[o];
       v.producer = -1;
+      results[o]->OwnStrings();  // the evaluator's strings last only until its next call
       v.type.dtype = results[o]->dtype();
       v.type.has_shape = true;
       v.type.dims.clear();

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "graph/ir.h"
+#include "graph/string_store.h"
 #include "graph/tensor.h"
 #include "scheduler/session.h"
 
@@ -22,6 +23,7 @@ struct Input {
   std::vector<uint8_t> bytes;
   bool constant = false;
   bool omitted = false;
+  std::vector<std::string> strings;  // kString: the elements (bytes then hold their views)
 };
 
 template <typename T>
@@ -31,12 +33,18 @@ Input In(graph::Shape shape, const std::vector<T>& v, bool constant = false) {
   if (!v.empty()) std::memcpy(in.bytes.data(), v.data(), in.bytes.size());  // memcpy(null): UB
   return in;
 }
+// A string input; its element views point into the Input's own `strings`.
+inline Input Strs(graph::Shape shape, std::vector<std::string> v, bool constant = false) {
+  Input in{graph::DType::kString, std::move(shape), {}, constant, false, std::move(v)};
+  return in;
+}
 inline Input Omitted() { return Input{graph::DType::kUndefined, {}, {}, false, true}; }
 
 struct Output {
   graph::DType dtype;
   graph::Shape shape;
   std::vector<uint8_t> bytes;
+  std::vector<std::string> strings;  // kString outputs, copied before the session ends
   template <typename T>
   std::vector<T> as() const {
     std::vector<T> v(bytes.size() / sizeof(T));
@@ -84,6 +92,13 @@ inline absl::StatusOr<std::vector<Output>> RunNode(const std::string& op, std::v
   n.opset = opset;
   n.attrs = std::move(attrs);
   std::vector<graph::TensorView> views;
+  for (Input& in : inputs) {  // string elements view the Input's strings (alive until return)
+    if (in.dtype != graph::DType::kString || in.constant) continue;
+    in.bytes.assign(in.strings.size() * sizeof(graph::StringElem), 0);
+    auto* e = reinterpret_cast<graph::StringElem*>(in.bytes.data());
+    for (size_t k = 0; k < in.strings.size(); ++k)
+      e[k] = {in.strings[k].data(), in.strings[k].size()};
+  }
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Input& in = inputs[i];
     if (in.omitted) {
@@ -91,6 +106,7 @@ inline absl::StatusOr<std::vector<Output>> RunNode(const std::string& op, std::v
     } else if (in.constant) {
       auto t = std::make_shared<graph::Tensor>(in.dtype, in.shape);
       if (!in.bytes.empty()) std::memcpy(t->data(), in.bytes.data(), in.bytes.size());
+      for (size_t k = 0; k < in.strings.size(); ++k) t->SetString(k, in.strings[k]);
       n.inputs.push_back(g.AddConstant("c" + std::to_string(i), t));
     } else {
       graph::TensorType tt{in.dtype, true, {}};
@@ -118,6 +134,9 @@ inline absl::StatusOr<std::vector<Output>> RunNode(const std::string& op, std::v
   for (const auto& v : outs) {
     Output o{v.dtype, v.shape, std::vector<uint8_t>(v.bytes())};
     if (!o.bytes.empty()) std::memcpy(o.bytes.data(), v.data, o.bytes.size());
+    if (v.dtype == graph::DType::kString) {
+      for (int64_t k = 0; k < v.numel(); ++k) o.strings.emplace_back(graph::StringAt(v, k));
+    }
     res.push_back(std::move(o));
   }
   return res;

@@ -14,6 +14,7 @@
 #include "backends/cpu/kernel.h"
 #include "backends/cpu/kernels/elementwise_impl.h"
 #include "backends/cpu/kernels/elementwise_math.h"
+#include "backends/cpu/kernels/string_kernels.h"
 #include "graph/minifloat.h"
 #include "graph/tensor.h"
 
@@ -194,9 +195,7 @@ absl::StatusOr<std::unique_ptr<Kernel>> DispatchCast(const KernelInfo& info, DTy
 absl::StatusOr<std::unique_ptr<Kernel>> CreateCast(const KernelInfo& info) {
   if (auto s = CheckArity(info, 1); !s.ok()) return s;
   const DType from = info.in_dtypes[0], to = info.out_dtypes[0];
-  if (from == DType::kString || to == DType::kString) {
-    return info.Unsupported("string tensors are not supported");
-  }
+  if (from == DType::kString || to == DType::kString) return string_kernels::CreateStringCast(info);
   CastParams p;
   p.from = from;
   p.to = to;

@@ -1,6 +1,7 @@
 // Comparison and logic kernels (Equal Less Greater LessOrEqual GreaterOrEqual, And Or Xor) and
 // Where. Bool tensors are bytes holding 0 or 1.
 #include <cstdint>
+#include <type_traits>
 
 #include "backends/cpu/kernel.h"
 #include "backends/cpu/kernels/elementwise_impl.h"
@@ -13,9 +14,13 @@ namespace socd::cpu::elementwise_impl {
 // branch (which GCC will not if-convert around loads) keep every combination vectorizable.
 template <int SC, int SX, int SY, typename T>
 SOCD_HOT_LOOP void WhereLoop(const uint8_t* c, const T* x, const T* y, T* o, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    const T m = static_cast<T>(T(0) - static_cast<T>(c[i * SC] != 0));
-    o[i] = static_cast<T>((x[i * SX] & m) | (y[i * SY] & static_cast<T>(~m)));
+  if constexpr (std::is_same_v<T, graph::StringElem>) {  // 16-byte views: select, no masks
+    for (int64_t i = 0; i < n; ++i) o[i] = c[i * SC] ? x[i * SX] : y[i * SY];
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      const T m = static_cast<T>(T(0) - static_cast<T>(c[i * SC] != 0));
+      o[i] = static_cast<T>((x[i * SX] & m) | (y[i * SY] & static_cast<T>(~m)));
+    }
   }
 }
 
@@ -91,10 +96,17 @@ absl::StatusOr<std::unique_ptr<Kernel>> CreateWhere(const KernelInfo& info) {
       return std::unique_ptr<Kernel>(new WhereKernel<uint32_t>(*plan));
     case 8:
       return std::unique_ptr<Kernel>(new WhereKernel<uint64_t>(*plan));
+    case 16:
+      return std::unique_ptr<Kernel>(new WhereKernel<graph::StringElem>(*plan));
     default:
       return info.Unsupported(
           absl::StrCat("element type ", graph::DTypeName(info.in_dtypes[1]), " is not supported"));
   }
+}
+
+absl::StatusOr<std::unique_ptr<Kernel>> CreateStringEqual(const KernelInfo& info) {
+  using S = graph::StringElem;
+  return MakeBinary<S, S, uint8_t>(info, [](S a, S b) -> uint8_t { return a == b; });
 }
 
 void RegisterCompareKernels(KernelRegistry& r) {
@@ -106,7 +118,19 @@ void RegisterCompareKernels(KernelRegistry& r) {
         using T = decltype(t);                                                         \
         return MakeBinary<T, T, uint8_t>(i, [](T a, T b) -> uint8_t { return expr; }); \
       }))
-  SOCD_COMPARE("Equal", 1, kAll, a == b);
+  {
+    // Equal-19 also compares strings (by content); numeric dtypes go through SameTypeBinary.
+    const KernelFactory numeric = SameTypeBinary<kAll>([](const KernelInfo& i, auto t) {
+      using T = decltype(t);
+      return MakeBinary<T, T, uint8_t>(i, [](T a, T b) -> uint8_t { return a == b; });
+    });
+    add("Equal", 1, [numeric](const KernelInfo& i) {
+      return i.in_dtypes.size() == 2 && i.in_dtypes[0] == DType::kString &&
+                     i.in_dtypes[1] == DType::kString
+                 ? CreateStringEqual(i)
+                 : numeric(i);
+    });
+  }
   SOCD_COMPARE("Less", 1, kNumeric, a < b);
   SOCD_COMPARE("Greater", 1, kNumeric, a > b);
   SOCD_COMPARE("LessOrEqual", 12, kNumeric, a <= b);

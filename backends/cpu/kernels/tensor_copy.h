@@ -12,8 +12,11 @@
 
 namespace socd::cpu::tensor_copy {
 
-// True for element sizes the engines handle (all socd dtypes except string).
-inline bool SupportedElemSize(size_t es) { return es == 1 || es == 2 || es == 4 || es == 8; }
+// True for element sizes the engines handle: every socd dtype, strings included (16-byte views,
+// graph/string_store.h, moved like any other element; sizes above 8 take the memcpy paths).
+inline bool SupportedElemSize(size_t es) {
+  return es == 1 || es == 2 || es == 4 || es == 8 || es == 16;
+}
 
 // memcpy for the short rows data movement is made of (a few hundred bytes): inlined fixed-size
 // moves instead of a library call per row. Long rows go to memcpy.

@@ -95,9 +95,13 @@ absl::StatusOr<std::unique_ptr<Kernel>> CreateGather(const KernelInfo& info) {
             GatherScalars(reinterpret_cast<uint32_t*>(dst), reinterpret_cast<const uint32_t*>(s), b,
                           end, kc, n, idx.data());
             return;
-          default:
+          case 8:
             GatherScalars(reinterpret_cast<uint64_t*>(dst), reinterpret_cast<const uint64_t*>(s), b,
                           end, kc, n, idx.data());
+            return;
+          default:  // 16: string views
+            GatherScalars(reinterpret_cast<graph::StringElem*>(dst),
+                          reinterpret_cast<const graph::StringElem*>(s), b, end, kc, n, idx.data());
             return;
         }
       }

@@ -78,7 +78,7 @@ void Transpose(void* dst, const void* src, const Shape& in_dims, const std::vect
   }
   if (graph::NumElements(od) <= 0) return;
   NormView v = Normalize(od, os);
-  if (v.dims.size() <= 1 || v.strides.back() == 1 || !SupportedElemSize(es)) {
+  if (v.dims.size() <= 1 || v.strides.back() == 1 || !SupportedElemSize(es) || es > 8) {
     StridedCopy(dst, src, v.dims, v.strides, es, pool);
     return;
   }
