@@ -31,6 +31,8 @@ struct TensorType {
   std::string ToString() const;
 };
 
+class Graph;
+
 struct Attribute {
   enum class Kind { kFloat, kInt, kString, kTensor, kFloats, kInts, kStrings, kGraph, kOther };
   Kind kind = Kind::kOther;
@@ -41,6 +43,9 @@ struct Attribute {
   std::vector<float> floats;
   std::vector<int64_t> ints;
   std::vector<std::string> strings;
+  // kGraph: a control-flow body (Loop/If/Scan), imported recursively. Its inputs are the op's
+  // formal body inputs followed by one input per implicit input of the node (graph/subgraph.h).
+  std::shared_ptr<Graph> g;
 };
 
 struct Value {
@@ -60,6 +65,9 @@ struct Node {
   std::vector<int> inputs;
   std::vector<int> outputs;
   std::map<std::string, Attribute> attrs;
+  // The last `implicit_inputs` entries of `inputs` are outer-scope values the node's subgraphs
+  // read (as ONNX Runtime records them), so ordering, liveness and planning see those reads.
+  int implicit_inputs = 0;
 
   bool HasAttr(const std::string& n) const { return attrs.count(n) != 0; }
   int64_t GetInt(const std::string& n, int64_t def) const;

@@ -1,6 +1,7 @@
 #include "graph/onnx_import.h"
 
 #include "graph/minifloat.h"
+#include "graph/subgraph.h"
 
 #include <cstring>
 #include <fstream>
@@ -331,6 +332,169 @@ absl::StatusOr<std::shared_ptr<const Tensor>> ConstantValue(const Node& n) {
 
 }  // namespace
 
+absl::Status ImportGraphInto(const onnx::GraphProto& gp, const ImportOptions& opts, Graph& g,
+                             const ImportScope* outer, int depth,
+                             std::vector<std::string>* captured);
+
+// A GRAPH attribute of node `node` in `g`: the body and the outer-scope names it reads.
+absl::StatusOr<std::pair<Attribute, std::vector<std::string>>> ImportBody(
+    const onnx::AttributeProto& a, const std::string& node, const ImportOptions& opts,
+    const Graph& g, const ImportScope& scope, int depth) {
+  if (depth + 1 > kMaxSubgraphDepth) {
+    return Bad(absl::StrCat("node '", node, "': subgraphs are nested more than ", kMaxSubgraphDepth,
+                            " levels deep"));
+  }
+  auto body = std::make_shared<Graph>();
+  body->opsets = g.opsets;
+  body->ir_version = g.ir_version;
+  body->name = a.g().name();
+  std::vector<std::string> captured;
+  if (auto s = ImportGraphInto(a.g(), opts, *body, &scope, depth + 1, &captured); !s.ok()) {
+    return absl::Status(s.code(),
+                        absl::StrCat("node '", node, "' subgraph '", a.name(), "': ", s.message()));
+  }
+  Attribute attr;
+  attr.kind = Attribute::Kind::kGraph;
+  attr.g = std::move(body);
+  return std::make_pair(std::move(attr), std::move(captured));
+}
+
+// Fills `g` (opsets and IR version already set) from one GraphProto: the model's graph
+// (outer == null) or a control-flow body at nesting `depth`, whose reads of names that an
+// enclosing graph defines become extra graph inputs appended to `captured`.
+absl::Status ImportGraphInto(const onnx::GraphProto& gp, const ImportOptions& opts, Graph& g,
+                             const ImportScope* outer, int depth,
+                             std::vector<std::string>* captured) {
+  ImportScope scope;
+  scope.parent = outer;
+  for (const auto& init : gp.initializer()) scope.names.insert(init.name());
+  for (const auto& in : gp.input()) scope.names.insert(in.name());
+  for (const auto& np : gp.node())
+    for (const auto& o : np.output())
+      if (!o.empty()) scope.names.insert(o);
+  // A name a node reads: this graph's value (maybe produced by a later node: TopoSort orders
+  // them), or in a body an enclosing graph's value, captured as an extra input.
+  auto resolve = [&](const std::string& name, const std::string& reader) -> absl::StatusOr<int> {
+    int v = g.FindValue(name);
+    if (v >= 0) return v;
+    if (!outer || scope.names.count(name)) return g.AddValue(name);
+    if (!outer->Defines(name)) {
+      return Bad(absl::StrCat("'", reader, "' reads '", name,
+                              "', which neither this subgraph nor an enclosing graph defines"));
+    }
+    v = g.AddValue(name);
+    g.inputs.push_back(v);
+    captured->push_back(name);
+    return v;
+  };
+
+  for (const auto& init : gp.initializer()) {
+    if (g.FindValue(init.name()) >= 0)
+      return Bad(absl::StrCat("initializer '", init.name(), "' is defined twice"));
+    auto t = ConvertTensor(init, opts);
+    if (!t.ok()) return t.status();
+    g.AddConstant(init.name(), *std::move(t));
+  }
+  for (const auto& in : gp.input()) {
+    int existing = g.FindValue(in.name());
+    if (existing >= 0) continue;  // IR 3: initializers are also listed as inputs
+    auto tt = ConvertType(in.type(), in.name());
+    if (!tt.ok()) return tt.status();
+    g.inputs.push_back(g.AddValue(in.name(), *tt));
+  }
+  for (const auto& vi : gp.value_info()) {
+    if (g.FindValue(vi.name()) >= 0) continue;
+    if (outer && !scope.names.count(vi.name())) continue;  // describes an outer-scope value
+    auto tt = ConvertType(vi.type(), vi.name());
+    if (!tt.ok()) continue;  // value_info is advisory
+    g.AddValue(vi.name(), *tt);
+  }
+  for (const auto& np : gp.node()) {
+    Node n;
+    n.name = np.name().empty() ? (np.output_size() ? np.output(0) : np.op_type()) : np.name();
+    n.op_type = np.op_type();
+    n.domain = np.domain() == "ai.onnx" ? "" : np.domain();
+    auto os = g.opsets.find(n.domain);
+    if (os == g.opsets.end()) {
+      return Bad(absl::StrCat("node '", n.name, "' (", n.op_type, ") uses domain '", n.domain,
+                              "', which the model does not import"));
+    }
+    n.opset = os->second;
+    std::vector<std::pair<std::string, std::vector<std::string>>> bodies;  // name, captures
+    for (const auto& a : np.attribute()) {
+      if (a.type() == onnx::AttributeProto::GRAPH) {
+        auto body = ImportBody(a, n.name, opts, g, scope, depth);
+        if (!body.ok()) return body.status();
+        n.attrs[a.name()] = std::move(body->first);
+        bodies.emplace_back(a.name(), std::move(body->second));
+        continue;
+      }
+      auto attr = ConvertAttribute(a, n.name, opts);
+      if (!attr.ok()) return attr.status();
+      n.attrs[a.name()] = *std::move(attr);
+    }
+    for (const auto& in : np.input()) {
+      if (in.empty()) {
+        n.inputs.push_back(kNoValue);
+        continue;
+      }
+      auto v = resolve(in, n.name);
+      if (!v.ok()) return v.status();
+      n.inputs.push_back(*v);
+    }
+    // The bodies' outer-scope reads become the node's implicit inputs (graph/subgraph.h).
+    for (const std::string& name : UnifyCaptures(n, bodies)) {
+      auto v = resolve(name, n.name);
+      if (!v.ok()) return v.status();
+      n.inputs.push_back(*v);
+      ++n.implicit_inputs;
+    }
+    for (const auto& out : np.output()) {
+      if (out.empty()) {
+        n.outputs.push_back(kNoValue);
+        continue;
+      }
+      int v = g.FindValue(out);
+      if (v < 0)
+        v = g.AddValue(out);
+      else if (g.values[v].constant ||
+               std::find(g.inputs.begin(), g.inputs.end(), v) != g.inputs.end()) {
+        return Bad(absl::StrCat("node '", n.name, "' writes '", out,
+                                "', which is already a graph input or initializer"));
+      }
+      n.outputs.push_back(v);
+    }
+    if (auto s = ValidateControlFlow(n); !s.ok()) return s;
+    if (n.op_type == "Constant" && n.domain.empty()) {
+      auto c = ConstantValue(n);
+      if (!c.ok()) return c.status();
+      if (n.outputs.size() != 1 || n.outputs[0] == kNoValue)
+        return Bad(absl::StrCat("Constant node '", n.name, "' must have one output"));
+      Value& v = g.values[n.outputs[0]];
+      v.constant = *c;
+      v.type.dtype = (*c)->dtype();
+      v.type.has_shape = true;
+      v.type.dims.clear();
+      for (int64_t d : (*c)->shape()) v.type.dims.push_back(Dim{d, ""});
+      continue;
+    }
+    g.nodes.push_back(std::move(n));
+  }
+  for (const auto& out : gp.output()) {
+    int v = g.FindValue(out.name());
+    if (v < 0 && outer) {  // a body may output an outer-scope value as it is
+      auto r = resolve(out.name(), "graph output");
+      if (!r.ok()) return r.status();
+      v = *r;
+    }
+    if (v < 0) return Bad(absl::StrCat("graph output '", out.name(), "' is never produced"));
+    auto tt = ConvertType(out.type(), out.name());
+    if (tt.ok() && g.values[v].type.dtype == DType::kUndefined) g.values[v].type = *tt;
+    g.outputs.push_back(v);
+  }
+  return g.TopoSort();
+}
+
 absl::StatusOr<Graph> ImportOnnx(const std::string& bytes, const ImportOptions& opts) {
   if (bytes.size() > opts.max_model_bytes) {
     return Bad(absl::StrCat("model is ", bytes.size(), " bytes, over the limit of ",
@@ -358,91 +522,8 @@ absl::StatusOr<Graph> ImportOnnx(const std::string& bytes, const ImportOptions& 
     g.opsets[d] = static_cast<int>(op.version());
   }
   if (model.opset_import_size() == 0) g.opsets[""] = 1;  // IR 3 default per spec
-  const auto& gp = model.graph();
-
-  for (const auto& init : gp.initializer()) {
-    if (g.FindValue(init.name()) >= 0)
-      return Bad(absl::StrCat("initializer '", init.name(), "' is defined twice"));
-    auto t = ConvertTensor(init, opts);
-    if (!t.ok()) return t.status();
-    g.AddConstant(init.name(), *std::move(t));
-  }
-  for (const auto& in : gp.input()) {
-    int existing = g.FindValue(in.name());
-    if (existing >= 0) continue;  // IR 3: initializers are also listed as inputs
-    auto tt = ConvertType(in.type(), in.name());
-    if (!tt.ok()) return tt.status();
-    g.inputs.push_back(g.AddValue(in.name(), *tt));
-  }
-  for (const auto& vi : gp.value_info()) {
-    if (g.FindValue(vi.name()) >= 0) continue;
-    auto tt = ConvertType(vi.type(), vi.name());
-    if (!tt.ok()) continue;  // value_info is advisory
-    g.AddValue(vi.name(), *tt);
-  }
-  for (const auto& np : gp.node()) {
-    Node n;
-    n.name = np.name().empty() ? (np.output_size() ? np.output(0) : np.op_type()) : np.name();
-    n.op_type = np.op_type();
-    n.domain = np.domain() == "ai.onnx" ? "" : np.domain();
-    auto os = g.opsets.find(n.domain);
-    if (os == g.opsets.end()) {
-      return Bad(absl::StrCat("node '", n.name, "' (", n.op_type, ") uses domain '", n.domain,
-                              "', which the model does not import"));
-    }
-    n.opset = os->second;
-    for (const auto& a : np.attribute()) {
-      auto attr = ConvertAttribute(a, n.name, opts);
-      if (!attr.ok()) return attr.status();
-      n.attrs[a.name()] = *std::move(attr);
-    }
-    for (const auto& in : np.input()) {
-      if (in.empty()) {
-        n.inputs.push_back(kNoValue);
-        continue;
-      }
-      int v = g.FindValue(in);
-      if (v < 0) v = g.AddValue(in);  // produced by a later node (order fixed by TopoSort)
-      n.inputs.push_back(v);
-    }
-    for (const auto& out : np.output()) {
-      if (out.empty()) {
-        n.outputs.push_back(kNoValue);
-        continue;
-      }
-      int v = g.FindValue(out);
-      if (v < 0)
-        v = g.AddValue(out);
-      else if (g.values[v].constant ||
-               std::find(g.inputs.begin(), g.inputs.end(), v) != g.inputs.end()) {
-        return Bad(absl::StrCat("node '", n.name, "' writes '", out,
-                                "', which is already a graph input or initializer"));
-      }
-      n.outputs.push_back(v);
-    }
-    if (n.op_type == "Constant" && n.domain.empty()) {
-      auto c = ConstantValue(n);
-      if (!c.ok()) return c.status();
-      if (n.outputs.size() != 1 || n.outputs[0] == kNoValue)
-        return Bad(absl::StrCat("Constant node '", n.name, "' must have one output"));
-      Value& v = g.values[n.outputs[0]];
-      v.constant = *c;
-      v.type.dtype = (*c)->dtype();
-      v.type.has_shape = true;
-      v.type.dims.clear();
-      for (int64_t d : (*c)->shape()) v.type.dims.push_back(Dim{d, ""});
-      continue;
-    }
-    g.nodes.push_back(std::move(n));
-  }
-  for (const auto& out : gp.output()) {
-    int v = g.FindValue(out.name());
-    if (v < 0) return Bad(absl::StrCat("graph output '", out.name(), "' is never produced"));
-    auto tt = ConvertType(out.type(), out.name());
-    if (tt.ok() && g.values[v].type.dtype == DType::kUndefined) g.values[v].type = *tt;
-    g.outputs.push_back(v);
-  }
-  if (auto s = g.TopoSort(); !s.ok()) return s;
+  if (auto s = ImportGraphInto(model.graph(), opts, g, nullptr, 0, nullptr); !s.ok()) return s;
+  InferControlFlowTypes(g);
   return g;
 }
 

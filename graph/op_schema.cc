@@ -17,6 +17,11 @@ absl::StatusOr<const TensorView*> InferContext::RequireValue(size_t i) const {
   return in_values_[i];
 }
 
+absl::Status NeedsRunError(const Node& node, absl::string_view why) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      kNeedsValue, node.Describe(), ": output shapes are known only by running (", why, ")"));
+}
+
 bool IsNeedsValue(const absl::Status& s) {
   return s.code() == absl::StatusCode::kFailedPrecondition &&
          absl::StartsWith(s.message(), kNeedsValue);
@@ -52,6 +57,7 @@ absl::StatusOr<const OpSchema*> OpRegistry::Find(const Node& node) const {
 const OpRegistry& OpRegistry::Get() {
   static const OpRegistry* reg = [] {
     auto* r = new OpRegistry;
+    RegisterControlFlowOps(*r);
     RegisterElementwiseOps(*r);
     RegisterNnOps(*r);
     RegisterTensorOps(*r);

@@ -76,6 +76,12 @@ class InferContext {
 
 // Status code used by RequireValue: the plan must fall back to run-time shape inference.
 bool IsNeedsValue(const absl::Status& s);
+// The same status for an output shape only running the node tells (control flow, ops/
+// control_flow.cc): `why` says what.
+absl::Status NeedsRunError(const Node& node, absl::string_view why);
+// Loop, If, Scan (ops/control_flow.cc): their bodies are inferred as graphs of their own.
+class OpRegistry;
+void RegisterControlFlowOps(OpRegistry& r);
 
 using InferFn = std::function<absl::Status(InferContext&)>;
 

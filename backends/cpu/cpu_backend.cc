@@ -5,6 +5,7 @@
 #include "backends/cpu/cpu_partition.h"
 #include "backends/cpu/gemm.h"
 #include "backends/cpu/kernel.h"
+#include "backends/cpu/kernels/control_flow_body.h"
 
 namespace socd::cpu {
 
@@ -18,7 +19,8 @@ CpuBackend::CpuBackend(int threads) {
 
 absl::Status CpuBackend::Supports(const graph::Node& node) const {
   auto def = KernelRegistry::Get().Find(node);
-  return def.ok() ? absl::OkStatus() : def.status();
+  if (!def.ok()) return def.status();
+  return control_flow::CheckBodiesSupported(node);  // a Loop claims its body's nodes too
 }
 
 absl::StatusOr<std::unique_ptr<backends::CompiledPartition>> CpuBackend::Compile(

@@ -1,6 +1,7 @@
 #include "backends/cpu/cpu_partition.h"
 
 #include "absl/strings/str_cat.h"
+#include "backends/cpu/allocating_kernel.h"
 #include "backends/cpu/cpu_backend.h"
 #include "backends/memory/copy.h"
 #include "graph/op_schema.h"
@@ -225,7 +226,13 @@ absl::Status CpuPartition::RunDynamic(const std::vector<TensorView>& inputs,
       }
       ins[i] = &with_values[i];
     }
-    if (auto s = graph::InferNode(n, ins, outs); !s.ok()) return s;
+    if (auto s = graph::InferNode(n, ins, outs); !s.ok()) {
+      // Control flow whose output shapes only running tells sizes its own outputs.
+      if (!graph::IsNeedsValue(s)) return s;
+      auto r = RunNodeAllocating(n, s, vals, views, dynamic_storage_, &pool_, threads_);
+      if (!r.ok()) return r;
+      continue;
+    }
     for (size_t o = 0; o < n.outputs.size(); ++o) {
       int v = n.outputs[o];
       if (v == kNoValue) continue;

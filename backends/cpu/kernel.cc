@@ -32,6 +32,7 @@ absl::StatusOr<const KernelDef*> KernelRegistry::Find(const graph::Node& node) c
 const KernelRegistry& KernelRegistry::Get() {
   static const KernelRegistry* reg = [] {
     auto* r = new KernelRegistry;
+    RegisterControlFlowKernels(*r);
     RegisterElementwiseKernels(*r);
     RegisterNnKernels(*r);
     RegisterTensorKernels(*r);

@@ -91,6 +91,7 @@ std::unique_ptr<Kernel> MakeFnKernel(Fn fn) {
 }
 
 // One function per kernels/*.cc group (mirrors graph/op_schema.h).
+void RegisterControlFlowKernels(KernelRegistry& r);  // Loop, If, Scan (control_flow_*.cc)
 void RegisterElementwiseKernels(KernelRegistry& r);
 void RegisterNnKernels(KernelRegistry& r);
 void RegisterTensorKernels(KernelRegistry& r);

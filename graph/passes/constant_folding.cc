@@ -1,6 +1,7 @@
 #include "absl/strings/str_cat.h"
 #include "graph/op_schema.h"
 #include "graph/passes/passes.h"
+#include "graph/subgraph.h"
 
 namespace socd::graph {
 
@@ -8,7 +9,9 @@ absl::Status FoldConstants(Graph& g, const NodeEvaluator& eval, PassStats& stats
   std::vector<Node> kept;
   kept.reserve(g.nodes.size());
   for (Node& n : g.nodes) {
-    bool all_const = !n.inputs.empty();
+    // Control flow is never folded: a Loop whose inputs are all constant (or omitted) may
+    // still run for ever, and its body is not a plain function of the inputs' values.
+    bool all_const = !n.inputs.empty() && !HasSubgraphs(n);
     for (int in : n.inputs)
       if (in != kNoValue && !g.values[in].constant) all_const = false;
     if (!all_const) {
@@ -87,6 +90,7 @@ std::string PassStats::ToString() const {
 }
 
 absl::Status RunLoadPasses(Graph& g, const NodeEvaluator& eval, bool optimize, PassStats& stats) {
+  if (auto s = RunSubgraphPasses(g, eval, optimize, stats); !s.ok()) return s;
   if (auto s = Canonicalize(g, stats); !s.ok()) return s;
   if (!optimize) return absl::OkStatus();
   if (auto s = FoldConstants(g, eval, stats); !s.ok()) return s;

@@ -36,6 +36,11 @@ void RemoveDeadNodes(Graph& g, PassStats& stats);
 // infer shapes through Shape->Reshape chains (the shape-dependent rules need them).
 absl::Status Fuse(Graph& g, PassStats& stats, const NodeEvaluator* eval = nullptr);
 
+// RunLoadPasses on every control-flow body (graph/subgraph.h), innermost first. A body is
+// copied before it is rewritten, since graphs copied from this one share their bodies.
+absl::Status RunSubgraphPasses(Graph& g, const NodeEvaluator& eval, bool optimize,
+                               PassStats& stats);
+
 // All of the above in order; `optimize` false runs only what correctness needs.
 absl::Status RunLoadPasses(Graph& g, const NodeEvaluator& eval, bool optimize, PassStats& stats);
 

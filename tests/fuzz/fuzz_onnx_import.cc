@@ -4,8 +4,9 @@
 // undefined behaviour here is a bug in the engine, not in the fuzzer.
 //
 // libFuzzer only gets anywhere at thousands of inputs a second, so models that would be slow
-// to run are only imported and shape-inferred: too many nodes, a tensor above kMaxElements, or
-// a node whose input x output size suggests a long kernel. Each limit is far above what a
+// to run are only imported and shape-inferred: too many nodes (bodies of control flow
+// included), a Loop (its trip count is data), a tensor above kMaxElements, or a node whose
+// input x output size suggests a long kernel. Each limit is far above what a
 // mutated seed needs to reach the interesting code.
 #include <algorithm>
 #include <cstddef>
@@ -36,6 +37,18 @@ std::vector<graph::Shape> InputShapes(const graph::Graph& g) {
     shapes.push_back(std::move(s));
   }
   return shapes;
+}
+
+// Nodes of the graph and of every control-flow body in it; `loop` is set if a Loop is among them
+// (its trip count comes from the data, so no shape check bounds its run time).
+size_t CountNodes(const graph::Graph& g, bool& loop) {
+  size_t n = g.nodes.size();
+  for (const graph::Node& node : g.nodes) {
+    loop = loop || node.op_type == "Loop";
+    for (const auto& [name, a] : node.attrs)
+      if (a.kind == graph::Attribute::Kind::kGraph && a.g) n += CountNodes(*a.g, loop);
+  }
+  return n;
 }
 
 int64_t Elements(const graph::InferredValue& v) {
@@ -125,7 +138,8 @@ void LoadAndRun(const uint8_t* data, size_t size) {
   io.external_data_dir = "/nonexistent/socd-fuzz";
   io.max_model_bytes = size_t{1} << 20;
   auto imported = graph::ImportOnnx(std::string(reinterpret_cast<const char*>(data), size), io);
-  if (!imported.ok() || imported->nodes.size() > kMaxNodes) return;
+  bool loop = false;
+  if (!imported.ok() || CountNodes(*imported, loop) > kMaxNodes) return;
 
   // Probe on a copy what the plan would allocate and compute, before the real load does it.
   graph::Graph probe = *imported;
@@ -138,7 +152,7 @@ void LoadAndRun(const uint8_t* data, size_t size) {
   opts.max_eval_elements = 4096;
   auto vals = graph::InferGraph(probe, shapes, opts);
   // An error or a data-dependent shape: the sizes past that node are unknown, so stop here.
-  if (!vals.ok() || !SmallEnough(probe, *vals)) return;
+  if (!vals.ok() || !SmallEnough(probe, *vals) || loop) return;
 
   scheduler::SessionOptions so;
   so.threads = 1;
