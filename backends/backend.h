@@ -26,6 +26,7 @@ struct BackendInfo {
   std::string name;            // "cpu (AVX2, dnnl sgemm)", "vulkan: llvmpipe", ...
   bool unified_memory = true;  // can import host memory without copies
   double peak_gflops_fp32 = 0;
+  double peak_gflops_fp16 = 0;  // fp16 arithmetic; 0 where the device has none (or unmeasured)
   double peak_gops_int8 = 0;
   double bandwidth_gbps = 0;
   double launch_overhead_us = 0;

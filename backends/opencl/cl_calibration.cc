@@ -21,7 +21,8 @@ std::string CachePath(const ClRuntime& rt) {
   const auto& i = rt.info();
   const uint64_t key =
       StableHash(absl::StrCat(i.desc.name, "|", i.platform_name, "|", i.driver_version));
-  return absl::StrCat(*dir, "/calibration-", absl::StrFormat("%016x", key), ".txt");
+  // v2: + the fp16 peak.
+  return absl::StrCat(*dir, "/calibration-v2-", absl::StrFormat("%016x", key), ".txt");
 }
 
 // Best of `reps` timings (seconds) of enqueueing `launch` `per_rep` times and waiting once.
@@ -90,6 +91,31 @@ absl::StatusOr<ClCalibration> Calibrate(ClRuntime& rt) {
   auto t = impl::BestSeconds(r.q, 3, 1, fma);
   if (!t.ok()) return t.status();
   c.peak_gflops_fp32 = 2.0 * 8 * iters * static_cast<double>(fma_items) / *t / 1e9;
+  // fp16: the same chains as half2, where the device has cl_khr_fp16 (calib.cl compiles the
+  // kernel only there).
+  if (rt.info().desc.fp16) {
+    cl_kernel h = clCreateKernel(*prog, "calib_fma_f16", &err);
+    if (err != CL_SUCCESS) return ClError("clCreateKernel(calib_fma_f16)", err);
+    auto fma16 = [&]() -> absl::Status {
+      SOCD_CL_RETURN_IF_ERROR(
+          clEnqueueNDRangeKernel(r.q, h, 1, nullptr, &fma_items, &local, 0, nullptr, nullptr));
+      return absl::OkStatus();
+    };
+    absl::StatusOr<double> th = absl::InternalError("not run");
+    if ((err = clSetKernelArg(h, 0, sizeof(cl_mem), &r.m[1])) == CL_SUCCESS &&
+        (err = clSetKernelArg(h, 1, sizeof iters, &iters)) == CL_SUCCESS &&
+        (err = clSetKernelArg(h, 2, sizeof s, &s)) == CL_SUCCESS) {
+      if (auto w = impl::BestSeconds(r.q, 1, 1, fma16); w.ok())
+        th = impl::BestSeconds(r.q, 3, 1, fma16);
+    }
+    clReleaseKernel(h);
+    if (err != CL_SUCCESS) return ClError("clSetKernelArg(calib_fma_f16)", err);
+    if (!th.ok()) return th.status();
+    c.peak_gflops_fp16 = 4.0 * 8 * iters * static_cast<double>(fma_items) / *th / 1e9;
+  } else {
+    spdlog::info("opencl: '{}' has no cl_khr_fp16: fp16 peak not measured (0)",
+                 rt.info().desc.name);
+  }
   // Bandwidth: read one buffer, write the other.
   const size_t vec_items = kBytes / 16;
   SOCD_CL_RETURN_IF_ERROR(clSetKernelArg(r.k[1], 0, sizeof(cl_mem), &r.m[0]));
@@ -119,12 +145,15 @@ absl::StatusOr<ClCalibration> Calibrate(ClRuntime& rt) {
   if (!path.empty()) {
     const std::string tmp = absl::StrCat(path, ".tmp.", getpid());
     std::ofstream f(tmp);
-    f << c.peak_gflops_fp32 << " " << c.bandwidth_gbps << " " << c.launch_overhead_us << "\n";
+    f << c.peak_gflops_fp32 << " " << c.bandwidth_gbps << " " << c.launch_overhead_us << " "
+      << c.peak_gflops_fp16 << "\n";
     f.close();
     if (f) std::rename(tmp.c_str(), path.c_str());
   }
-  spdlog::debug("opencl: calibrated {:.1f} GFLOP/s, {:.1f} GB/s, {:.1f} us per launch",
-                c.peak_gflops_fp32, c.bandwidth_gbps, c.launch_overhead_us);
+  spdlog::debug(
+      "opencl: calibrated {:.1f} GFLOP/s fp32, {:.1f} GFLOP/s fp16, {:.1f} GB/s, {:.1f} "
+      "us per launch",
+      c.peak_gflops_fp32, c.peak_gflops_fp16, c.bandwidth_gbps, c.launch_overhead_us);
   return c;
 }
 
@@ -133,7 +162,7 @@ absl::StatusOr<ClCalibration> LoadOrCalibrate(ClRuntime& rt) {
   if (!path.empty()) {
     std::ifstream f(path);
     ClCalibration c;
-    if (f >> c.peak_gflops_fp32 >> c.bandwidth_gbps >> c.launch_overhead_us &&
+    if (f >> c.peak_gflops_fp32 >> c.bandwidth_gbps >> c.launch_overhead_us >> c.peak_gflops_fp16 &&
         c.peak_gflops_fp32 > 0 && c.bandwidth_gbps > 0) {
       c.from_cache = true;
       return c;

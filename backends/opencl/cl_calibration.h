@@ -10,6 +10,7 @@ namespace socd::opencl {
 
 struct ClCalibration {
   double peak_gflops_fp32 = 0;
+  double peak_gflops_fp16 = 0;  // half2 FMA peak; 0 without cl_khr_fp16
   double bandwidth_gbps = 0;
   double launch_overhead_us = 0;
   bool from_cache = false;

@@ -64,6 +64,7 @@ ClDeviceInfo Describe(cl_platform_id p, cl_device_id d, int index) {
   desc.unified_memory = info.host_unified;
   desc.memory_bytes = DeviceValue<cl_ulong>(d, CL_DEVICE_GLOBAL_MEM_SIZE, 0);
   desc.fp16 = absl::StrContains(ext, "cl_khr_fp16");
+  info.fp64 = absl::StrContains(ext, "cl_khr_fp64");
   // OpenCL C 1.2 has 8-bit integer types everywhere; packed int8 dot products are an extension.
   desc.int8 = absl::StrContains(ext, "cl_khr_integer_dot_product") ||
               absl::StrContains(ext, "cl_arm_integer_dot_product");

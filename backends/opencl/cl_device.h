@@ -23,6 +23,7 @@ struct ClDeviceInfo {
   size_t base_align = 128;     // CL_DEVICE_MEM_BASE_ADDR_ALIGN in bytes (sub-buffer offsets)
   bool host_unified = false;   // CL_DEVICE_HOST_UNIFIED_MEMORY
   size_t max_work_group = 1;
+  bool fp64 = false;  // cl_khr_fp64
 };
 
 // Every device of every platform; empty when no driver (ICD) is installed.

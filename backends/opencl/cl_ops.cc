@@ -52,6 +52,8 @@ const ClOpTable& ClOps() {
     RegisterGemmOps(*t);
     RegisterNormOps(*t);
     RegisterTensorOps(*t);
+    RegisterTypedOps(*t);
+    RegisterReduceOps(*t);
     return t;
   }();
   return *table;

@@ -80,6 +80,7 @@ class LowerCtx {
   const graph::Node& node;
   // Output 0 shares input 0's storage in the plan (a reshaping op): nothing to copy.
   bool out0_aliased = false;
+  bool fp64 = false;  // the device has cl_khr_fp64 (float64 tensors in typed kernels)
 
   bool has_in(size_t i) const;
   int in(size_t i) const { return step_.in_values[i]; }
@@ -98,6 +99,7 @@ class LowerCtx {
   absl::Status Unimplemented(const std::string& why) const;
   // UNIMPLEMENTED unless every present input and output is float32.
   absl::Status RequireFloat32() const;
+  bool AllFloat32() const { return RequireFloat32().ok(); }
 
  private:
   const std::vector<graph::InferredValue>& vals_;
@@ -122,6 +124,18 @@ void RegisterConvPoolOps(ClOpTable& t);     // cl_ops_conv_pool.cc
 void RegisterGemmOps(ClOpTable& t);         // cl_ops_gemm.cc
 void RegisterNormOps(ClOpTable& t);         // cl_ops_norm.cc
 void RegisterTensorOps(ClOpTable& t);       // cl_ops_tensor.cc
+void RegisterTypedOps(ClOpTable& t);        // cl_ops_typed.cc
+void RegisterReduceOps(ClOpTable& t);       // cl_ops_reduce.cc
+
+// Typed (non-float32) paths of the elementwise lowerings (cl_ops_typed.cc, kernels/typed.cl):
+// the binary op named by the node's op_type, unary op `code` of elementwise.cl's unary_op,
+// Clip with optional scalar bounds, and an element copy converting x's dtype to y's.
+absl::StatusOr<std::vector<ClDispatch>> LowerTypedBinary(const LowerCtx& c);
+absl::StatusOr<std::vector<ClDispatch>> LowerTypedUnary(const LowerCtx& c, int code, float a,
+                                                        float b);
+absl::StatusOr<std::vector<ClDispatch>> LowerTypedClip(const LowerCtx& c, const graph::Tensor* lo,
+                                                       const graph::Tensor* hi);
+absl::StatusOr<std::vector<ClDispatch>> LowerTypedCopy(const LowerCtx& c);
 
 // The fused epilogue's activation (_socd_act and its parameters); UNIMPLEMENTED for an
 // activation the kernels do not know.

@@ -39,19 +39,33 @@ const std::map<std::string, UnaryDef>& UnaryOps() {
       {"Sin", {19, 0, 0, nullptr, nullptr}},
       {"Cos", {20, 0, 0, nullptr, nullptr}},
       {"HardSwish", {21, 0, 0, nullptr, nullptr}},
+      {"Sign", {23, 0, 0, nullptr, nullptr}},
+      {"Gelu", {24, 0, 0, nullptr, nullptr}},  // approximate='tanh': 25
+      {"Celu", {26, 1.0f, 0, "alpha", nullptr}},
+      {"ThresholdedRelu", {27, 1.0f, 0, "alpha", nullptr}},
+      {"Round", {28, 0, 0, nullptr, nullptr}},
+      {"Mish", {29, 0, 0, nullptr, nullptr}},
   };
   return *m;
 }
 
 absl::StatusOr<std::vector<ClDispatch>> LowerUnary(const LowerCtx& c) {
-  if (auto s = c.RequireFloat32(); !s.ok()) return s;
   const UnaryDef& u = UnaryOps().at(c.node.op_type);
   const float a = u.attr_a ? c.node.GetFloat(u.attr_a, u.a) : u.a;
   const float b = u.attr_b ? c.node.GetFloat(u.attr_b, u.b) : u.b;
+  int code = u.code;
+  if (c.node.op_type == "Gelu") {
+    const std::string approx = c.node.GetString("approximate", "none");
+    if (approx == "tanh")
+      code = 25;
+    else if (approx != "none")
+      return c.Unimplemented(absl::StrCat("Gelu approximate='", approx, "'"));
+  }
+  if (!c.AllFloat32()) return LowerTypedUnary(c, code, a, b);
   const int64_t n = graph::NumElements(c.out_shape());
   ClDispatch d = Dispatch1D("unary_f32", n);
   d.args = {ClArg::Value(c.in(0)), ClArg::Value(c.out()), ClArg::Int(n),
-            ClArg::Int(u.code),    ClArg::Float(a),       ClArg::Float(b)};
+            ClArg::Int(code),      ClArg::Float(a),       ClArg::Float(b)};
   return std::vector<ClDispatch>{d};
 }
 
@@ -88,7 +102,10 @@ absl::StatusOr<ClDispatch> Binary(const LowerCtx& c, int op, int a, const graph:
 }
 
 absl::StatusOr<std::vector<ClDispatch>> LowerBinary(const LowerCtx& c) {
-  if (auto s = c.RequireFloat32(); !s.ok()) return s;
+  if (!c.AllFloat32()) {
+    if (c.node.op_type == "Mean") return c.RequireFloat32();
+    return LowerTypedBinary(c);
+  }
   if (!FitsInt32(c.out_shape())) return c.Unimplemented("more than 2^31 elements");
   const int op = BinaryCode(c.node.op_type);
   std::vector<int> ins;
@@ -132,7 +149,13 @@ absl::StatusOr<std::vector<ClDispatch>> LowerBinary(const LowerCtx& c) {
 }
 
 absl::StatusOr<std::vector<ClDispatch>> LowerClip(const LowerCtx& c) {
-  if (auto s = c.RequireFloat32(); !s.ok()) return s;
+  if (!c.AllFloat32()) {
+    if (c.node.opset < 11) return c.RequireFloat32();
+    for (int k = 1; k <= 2; ++k)
+      if (c.has_in(k) && !c.in_const(k)) return c.Unimplemented("min/max known only at run time");
+    return LowerTypedClip(c, c.has_in(1) ? c.in_const(1) : nullptr,
+                          c.has_in(2) ? c.in_const(2) : nullptr);
+  }
   float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
   ClArg lo_t = ClArg::Null(), hi_t = ClArg::Null();
   int flags = 0;

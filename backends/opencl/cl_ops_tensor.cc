@@ -56,8 +56,11 @@ absl::StatusOr<std::vector<ClDispatch>> LowerCopy(const LowerCtx& c) {
     if (c.node.GetInt("training_mode", 0) != 0) return c.Unimplemented("training mode");
     if (c.has_in(2)) {
       const graph::Tensor* t = c.in_const(2);
-      if (!t) return c.Unimplemented("training_mode must be known at plan time");
-      if (t->IntAt(0) != 0) return c.Unimplemented("training mode");
+      if (!t) return c.Unimplemented("training_mode known only at run time");
+      // Training with ratio 0 drops nothing: the inference path (mask all true) is exact.
+      const graph::Tensor* ratio = c.has_in(1) ? c.in_const(1) : nullptr;
+      if (t->IntAt(0) != 0 && (!ratio || ratio->FloatAt(0) != 0.0))
+        return c.Unimplemented("training mode (random masks)");
     }
     if (c.has_out(1)) {  // inference: the mask is all true
       // bool since opset 10; before, the input's type (1.0f for float).
@@ -106,7 +109,7 @@ absl::StatusOr<std::vector<ClDispatch>> LowerSlice(const LowerCtx& c) {
       continue;
     }
     const graph::Tensor* t = c.in_const(i);
-    if (!t) return c.Unimplemented("starts/ends/axes/steps must be known at plan time");
+    if (!t) return c.Unimplemented("starts/ends/axes/steps known only at run time");
     views[i] = t->view();
     ins.push_back(&views[i]);
   }
@@ -219,7 +222,7 @@ absl::StatusOr<std::vector<ClDispatch>> LowerResize(const LowerCtx& c) {
     using R = decltype(read(graph::TensorView{}));
     if (i < 0 || !c.has_in(i)) return R{};
     const graph::Tensor* t = c.in_const(i);
-    if (!t) return c.Unimplemented("roi/scales/sizes must be known at plan time");
+    if (!t) return c.Unimplemented("roi/scales/sizes known only at run time");
     return read(t->view());
   };
   auto roi = contents(attrs->roi_input, tp::ReadDoubles);
@@ -251,6 +254,13 @@ absl::StatusOr<std::vector<ClDispatch>> LowerResize(const LowerCtx& c) {
     taps.push_back(
         cpu::tensor_resize::ComputeAxisTaps(*attrs, xs[d], ys[d], geo->scales[d], roi_d));
     if (taps.back().any_extrap) return c.Unimplemented("extrapolation (tf_crop_and_resize)");
+    cpu::tensor_resize::AxisTaps& t = taps.back();
+    if (t.identity) {  // the CPU's taps leave an untouched axis empty; the kernel needs them
+      t.n = 1;
+      t.idx.resize(static_cast<size_t>(xs[d]));
+      t.w.assign(static_cast<size_t>(xs[d]), 1.0);
+      for (int64_t i = 0; i < xs[d]; ++i) t.idx[static_cast<size_t>(i)] = i;
+    }
   }
   auto idx = [](const cpu::tensor_resize::AxisTaps& t) {
     return std::vector<int32_t>(t.idx.begin(), t.idx.end());

@@ -223,6 +223,7 @@ absl::Status ClPartition::Prepare(const std::vector<graph::Shape>& input_shapes)
     if (it == ops.end() || (!n.domain.empty() && n.domain != "ai.onnx"))
       return absl::UnimplementedError(absl::StrCat("opencl: ", n.Describe(), " not supported"));
     LowerCtx ctx(n, vals_, st);
+    ctx.fp64 = rt_->info().fp64;
     ctx.out0_aliased = cl_partition_impl::PureAlias(n.op_type) && !st.out_values.empty() &&
                        st.out_values[0] != kNoValue && n.has_input(0) &&
                        root_[st.out_values[0]] == root_[st.in_values[0]];

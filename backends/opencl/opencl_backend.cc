@@ -7,6 +7,7 @@
 #include "backends/opencl/cl_device.h"
 #include "backends/opencl/cl_ops.h"
 #include "backends/opencl/cl_partition.h"
+#include "backends/run_values.h"
 #include "spdlog/spdlog.h"
 
 namespace socd::opencl {
@@ -41,6 +42,7 @@ class OpenClBackend : public backends::Backend {
         return;
       }
       info_.peak_gflops_fp32 = c->peak_gflops_fp32;
+      info_.peak_gflops_fp16 = c->peak_gflops_fp16;
       info_.bandwidth_gbps = c->bandwidth_gbps;
       info_.launch_overhead_us = c->launch_overhead_us;
     });
@@ -66,9 +68,19 @@ class OpenClBackend : public backends::Backend {
       if (auto s = Supports(n); !s.ok()) return s;
     auto rt = Runtime();
     if (!rt.ok()) return rt.status();
-    auto p = ClPartition::Create(*rt, std::move(g));
+    std::shared_ptr<ClRuntime> r = *rt;
+    auto p = ClPartition::Create(r, g);
     if (!p.ok()) return p.status();
-    return std::unique_ptr<backends::CompiledPartition>(std::move(*p));
+    // Shape-deciding graph inputs (Reshape's shape, Slice's starts...): planned per run from
+    // their values, on a copy of the graph where they are constants.
+    return backends::WithRunTimeValues(
+        std::move(g), std::unique_ptr<backends::CompiledPartition>(std::move(*p)),
+        [r](std::shared_ptr<const graph::Graph> spec)
+            -> absl::StatusOr<std::unique_ptr<backends::CompiledPartition>> {
+          auto q = ClPartition::Create(r, std::move(spec));
+          if (!q.ok()) return q.status();
+          return std::unique_ptr<backends::CompiledPartition>(std::move(*q));
+        });
   }
 
  private:

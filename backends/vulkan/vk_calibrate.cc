@@ -94,10 +94,10 @@ absl::StatusOr<Calibration> Calibrate(Context& ctx) {
   Calibration c;
   std::string path;
   if (auto dir = backends::CacheDir("vulkan"); dir.ok()) {
-    // v2: bandwidth from shaders/stream.comp (v1 timed the strided copy kernel).
-    path = absl::StrCat(*dir, "/calibration-v2-", ctx.CacheKey(), ".txt");
+    // v2: bandwidth from shaders/stream.comp (v1 timed the strided copy kernel); v3: + fp16.
+    path = absl::StrCat(*dir, "/calibration-v3-", ctx.CacheKey(), ".txt");
     std::ifstream f(path);
-    if (f >> c.gflops_fp32 >> c.bandwidth_gbps >> c.launch_overhead_us) {
+    if (f >> c.gflops_fp32 >> c.bandwidth_gbps >> c.launch_overhead_us >> c.gflops_fp16) {
       c.from_cache = true;
       return c;
     }
@@ -115,6 +115,20 @@ absl::StatusOr<Calibration> Calibrate(Context& ctx) {
   auto t = vk_calibrate::Time(ctx, *fma, {(*out)->handle()}, {iters}, invocations / 64, 1, 1);
   if (!t.ok()) return t.status();
   c.gflops_fp32 = 2.0 * 8 * iters * invocations / *t / 1e9;
+  // fp16: the same chains as f16vec2 (4 flops per FMA), where the device has fp16 arithmetic.
+  if (ctx.caps().shader_float16) {
+    auto h = ctx.GetPipeline("calib_f16", false, {}, 1);
+    if (!h.ok()) return h.status();
+    if (auto w = vk_calibrate::Time(ctx, *h, {(*out)->handle()}, {iters}, invocations / 64, 1, 1);
+        !w.ok())
+      return w.status();
+    auto th = vk_calibrate::Time(ctx, *h, {(*out)->handle()}, {iters}, invocations / 64, 1, 1);
+    if (!th.ok()) return th.status();
+    c.gflops_fp16 = 4.0 * 8 * iters * invocations / *th / 1e9;
+  } else {
+    spdlog::info("vulkan: '{}' has no shaderFloat16: fp16 peak not measured (0)",
+                 ctx.caps().desc.name);
+  }
   // Bandwidth: copy 32 MiB (read + write).
   const size_t bytes = 32u << 20;
   auto src = ctx.AllocateDeviceLocal(bytes);
@@ -151,13 +165,16 @@ absl::StatusOr<Calibration> Calibrate(Context& ctx) {
   if (!one.ok()) return one.status();
   if (!many.ok()) return many.status();
   c.launch_overhead_us = std::max(0.0, (*many - *one) / 200 * 1e6);
-  spdlog::info("vulkan: calibrated '{}': {:.1f} GFLOP/s fp32, {:.1f} GB/s, {:.1f} us/dispatch",
-               ctx.caps().desc.name, c.gflops_fp32, c.bandwidth_gbps, c.launch_overhead_us);
+  spdlog::info(
+      "vulkan: calibrated '{}': {:.1f} GFLOP/s fp32, {:.1f} GFLOP/s fp16, {:.1f} GB/s, {:.1f} "
+      "us/dispatch",
+      ctx.caps().desc.name, c.gflops_fp32, c.gflops_fp16, c.bandwidth_gbps, c.launch_overhead_us);
   if (!path.empty()) {
     const std::string tmp = absl::StrCat(path, ".tmp");
     {
       std::ofstream f(tmp, std::ios::trunc);
-      f << c.gflops_fp32 << " " << c.bandwidth_gbps << " " << c.launch_overhead_us << "\n";
+      f << c.gflops_fp32 << " " << c.bandwidth_gbps << " " << c.launch_overhead_us << " "
+        << c.gflops_fp16 << "\n";
     }
     std::rename(tmp.c_str(), path.c_str());
   }

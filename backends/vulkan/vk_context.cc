@@ -141,8 +141,17 @@ absl::Status Context::Init(int index) {
   VkPhysicalDevice16BitStorageFeatures s16{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
   s16.storageBuffer16BitAccess = caps_.fp16_storage ? VK_TRUE : VK_FALSE;
+  // Typed shaders compute integers in 64 bits; the fp16 calibration needs fp16 arithmetic.
+  VkPhysicalDeviceShaderFloat16Int8Features f16i8{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
+  f16i8.shaderFloat16 = caps_.shader_float16 ? VK_TRUE : VK_FALSE;
+  if (caps_.shader_float16 && caps_.float16_int8_ext)
+    exts.push_back(VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME);
   VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  f2.features.shaderInt64 = caps_.shader_int64 ? VK_TRUE : VK_FALSE;
+  f2.features.shaderFloat64 = caps_.shader_float64 ? VK_TRUE : VK_FALSE;
   f2.pNext = &s16;
+  if (caps_.shader_float16) s16.pNext = &f16i8;
   VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
   dci.pNext = &f2;
   dci.queueCreateInfoCount = 1;

@@ -38,6 +38,10 @@ struct DeviceCaps {
   bool host_import = false;        // VK_EXT_external_memory_host
   size_t import_alignment = 4096;  // minImportedHostPointerAlignment
   bool fp16_storage = false;       // storageBuffer16BitAccess
+  bool shader_int64 = false;       // typed shaders (integer and bool tensors) need it
+  bool shader_float64 = false;     // float64 tensors
+  bool shader_float16 = false;     // fp16 arithmetic (shaderFloat16): the fp16 peak
+  bool float16_int8_ext = false;   // VK_KHR_shader_float16_int8 needed (pre-1.2 device)
   VkDeviceSize storage_alignment = 256;
   VkDeviceSize max_storage_range = 0;
   float timestamp_period_ns = 0;  // 0: no timestamps on the compute queue

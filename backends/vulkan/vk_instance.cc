@@ -237,6 +237,10 @@ DeviceCaps DescribeDevice(VkPhysicalDevice pd, int index, uint32_t instance_api)
   d.unified_memory = shared_type && c.host_import;
   d.memory_bytes = largest_local;
   c.fp16_storage = s16.storageBuffer16BitAccess == VK_TRUE;
+  c.shader_int64 = f2.features.shaderInt64 == VK_TRUE;
+  c.shader_float64 = f2.features.shaderFloat64 == VK_TRUE;
+  c.shader_float16 = f16i8.shaderFloat16 == VK_TRUE;
+  c.float16_int8_ext = !v12 && f16i8_ext;
   d.fp16 = c.fp16_storage;
   d.int8 = f16i8.shaderInt8 == VK_TRUE;
   d.subgroup_size = static_cast<int>(sub.subgroupSize);

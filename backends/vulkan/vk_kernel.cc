@@ -7,7 +7,8 @@
 namespace socd::vulkan {
 
 const OpEntry* FindOp(const std::string& op_type) {
-  for (const auto* table : {&ElementwiseOps(), &LinalgOps(), &NnOps(), &TensorOps()})
+  for (const auto* table :
+       {&ElementwiseOps(), &LinalgOps(), &NnOps(), &TensorOps(), &TypedOps(), &ReduceOps()})
     for (const OpEntry& e : *table)
       if (op_type == e.op) return &e;
   return nullptr;
@@ -29,6 +30,13 @@ int32_t FloatBits(float f) {
 
 absl::Status Unimplemented(const KernelContext& k, const std::string& why) {
   return absl::UnimplementedError(absl::StrCat("vulkan: ", k.node.Describe(), ": ", why));
+}
+
+bool AllFloat32(const KernelContext& k) {
+  for (const auto* list : {&k.in, &k.out})
+    for (int v : *list)
+      if (v != graph::kNoValue && k.dtype(v) != graph::DType::kFloat32) return false;
+  return true;
 }
 
 absl::Status RequireFloat32(const KernelContext& k) {

@@ -43,6 +43,7 @@ struct KernelContext {
   const std::vector<int>& out;
   bool fp16 = false;              // constant weights may be bound as fp16
   uint64_t max_range = 1u << 27;  // maxStorageBufferRange
+  bool typed = false;             // typed_*.comp usable (shaderInt64 and shaderFloat64)
 
   const graph::Shape& shape(int v) const { return plan.vals[v].shape; }
   graph::DType dtype(int v) const { return plan.vals[v].dtype; }
@@ -71,6 +72,8 @@ const std::vector<OpEntry>& ElementwiseOps();
 const std::vector<OpEntry>& LinalgOps();
 const std::vector<OpEntry>& NnOps();
 const std::vector<OpEntry>& TensorOps();
+const std::vector<OpEntry>& TypedOps();   // vk_ops_typed.cc: Cast, comparisons, Where, ...
+const std::vector<OpEntry>& ReduceOps();  // vk_ops_reduce.cc
 const OpEntry* FindOp(const std::string& op_type);
 
 // ---- helpers shared by the builders ----
@@ -87,6 +90,17 @@ struct Activation {
   float alpha = 0, beta = 0;
 };
 absl::StatusOr<Activation> FusedActivation(const graph::Node& n);
+// Typed (non-float32) paths of the elementwise builders (vk_ops_typed.cc): the binary op named
+// by the node's op_type, the unary op `code` of unary_ops.glsl, Clip with optional scalar
+// bounds, and an element copy (with dtype conversion when x and y differ).
+absl::Status BuildTypedBinary(const KernelContext& k, std::vector<Dispatch>& out);
+absl::Status BuildTypedUnary(const KernelContext& k, int code, float a, float b,
+                             std::vector<Dispatch>& out);
+absl::Status BuildTypedClip(const KernelContext& k, const graph::Tensor* lo,
+                            const graph::Tensor* hi, std::vector<Dispatch>& out);
+absl::Status BuildTypedCopy(const KernelContext& k, int x, int y, std::vector<Dispatch>& out);
+// True when every present input and output is float32.
+bool AllFloat32(const KernelContext& k);
 // A plain copy of `bytes` (multiple of 4) from value `src` to value `dst`.
 Dispatch CopyDispatch(int src, int dst, int64_t words, const std::string& label);
 

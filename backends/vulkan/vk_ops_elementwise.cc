@@ -65,24 +65,36 @@ absl::Status CheckCount(const KernelContext& k, int64_t n) {
 }
 
 absl::Status BuildUnary(const KernelContext& k, std::vector<Dispatch>& out) {
-  if (auto s = RequireFloat32(k); !s.ok()) return s;
   const UnaryDef* def = nullptr;
   for (const auto& u : kUnary)
     if (k.node.op_type == u.op) def = &u;
   if (!def) return Unimplemented(k, "no unary shader");
-  if (k.node.op_type == "Gelu" && k.node.GetString("approximate", "none") != "none")
-    return Unimplemented(k, "Gelu approximate='tanh'");
+  int code = def->code;
+  if (k.node.op_type == "Gelu") {
+    const std::string approx = k.node.GetString("approximate", "none");
+    if (approx == "tanh")
+      code = 32;
+    else if (approx != "none")
+      return Unimplemented(k, absl::StrCat("Gelu approximate='", approx, "'"));
+  }
   float a = def->alpha_attr ? k.node.GetFloat(def->alpha_attr, def->alpha) : def->alpha;
   float b = def->beta_attr ? k.node.GetFloat(def->beta_attr, def->beta) : def->beta;
+  if (!AllFloat32(k)) return BuildTypedUnary(k, code, a, b, out);
   int64_t n = graph::NumElements(k.shape(k.out[0]));
   if (auto s = CheckCount(k, n); !s.ok()) return s;
   if (n == 0) return absl::OkStatus();
-  out.push_back(Unary(def->code, a, b, k.in[0], k.out[0], n, k.node.Describe()));
+  out.push_back(Unary(code, a, b, k.in[0], k.out[0], n, k.node.Describe()));
   return absl::OkStatus();
 }
 
 absl::Status BuildClip(const KernelContext& k, std::vector<Dispatch>& out) {
-  if (auto s = RequireFloat32(k); !s.ok()) return s;
+  if (!AllFloat32(k)) {
+    if (k.node.opset < 11) return RequireFloat32(k);
+    for (size_t i = 1; i <= 2; ++i)
+      if (k.has_in(i) && !k.constant(i)) return Unimplemented(k, "min/max known only at run time");
+    return BuildTypedClip(k, k.has_in(1) ? k.constant(1) : nullptr,
+                          k.has_in(2) ? k.constant(2) : nullptr, out);
+  }
   float lo = -3.402823466e38f, hi = 3.402823466e38f;
   if (k.node.opset < 11) {
     lo = k.node.GetFloat("min", lo);
@@ -172,7 +184,10 @@ int BinaryCode(const std::string& op) {
 }
 
 absl::Status BuildBinary(const KernelContext& k, std::vector<Dispatch>& out) {
-  if (auto s = RequireFloat32(k); !s.ok()) return s;
+  if (!AllFloat32(k)) {
+    if (k.node.op_type == "Mean" || k.node.op_type == "PRelu") return RequireFloat32(k);
+    return BuildTypedBinary(k, out);
+  }
   const int code = BinaryCode(k.node.op_type);
   const int y = k.out[0];
   if (graph::NumElements(k.shape(y)) == 0) return absl::OkStatus();
@@ -207,7 +222,10 @@ absl::Status BuildAliasOrCopy(const KernelContext& k, std::vector<Dispatch>& out
   if (k.node.op_type == "Dropout" && k.has_in(2)) {
     const graph::Tensor* t = k.constant(2);
     if (!t || t->numel() != 1) return Unimplemented(k, "training_mode known only at run time");
-    if (t->IntAt(0) != 0) return Unimplemented(k, "training mode (random masks)");
+    // Training with ratio 0 drops nothing: the inference path (mask all true) is exact.
+    const graph::Tensor* ratio = k.has_in(1) ? k.constant(1) : nullptr;
+    if (t->IntAt(0) != 0 && (!ratio || ratio->FloatAt(0) != 0.0))
+      return Unimplemented(k, "training mode (random masks)");
   }
   if (k.node.op_type == "Dropout" && k.out.size() > 1 && k.out[1] != kNoValue) {
     // Inference Dropout keeps every element: the mask is all true (bool bytes of 1), written
@@ -233,7 +251,7 @@ absl::Status BuildAliasOrCopy(const KernelContext& k, std::vector<Dispatch>& out
   if (k.plan.root[y] == k.plan.root[x]) return absl::OkStatus();
   const size_t bytes =
       static_cast<size_t>(graph::NumElements(k.shape(y))) * graph::DTypeSize(k.dtype(y));
-  if (bytes % 4 != 0) return Unimplemented(k, "copy of a tensor that is not whole 32-bit words");
+  if (bytes % 4 != 0) return BuildTypedCopy(k, x, y, out);  // element-wise, whole words
   if (bytes == 0) return absl::OkStatus();
   out.push_back(CopyDispatch(x, y, static_cast<int64_t>(bytes / 4), k.node.Describe()));
   return absl::OkStatus();

@@ -225,8 +225,6 @@ absl::Status BuildLrn(const KernelContext& k, std::vector<Dispatch>& out) {
 
 absl::Status BuildLayerNorm(const KernelContext& k, std::vector<Dispatch>& out) {
   if (auto s = RequireFloat32(k); !s.ok()) return s;
-  for (size_t o = 1; o < k.out.size(); ++o)
-    if (k.out[o] != graph::kNoValue) return Unimplemented(k, "Mean/InvStdDev outputs");
   const graph::Shape& xs = k.shape(k.in[0]);
   int64_t axis = k.node.GetInt("axis", -1);
   if (axis < 0) axis += static_cast<int64_t>(xs.size());
@@ -244,11 +242,21 @@ absl::Status BuildLayerNorm(const KernelContext& k, std::vector<Dispatch>& out) 
     flags = 1;
   }
   if (rows * len == 0) return absl::OkStatus();
+  // Optional Mean / InvStdDev outputs (one per row); absent ones bind Y, never written.
+  int mean = k.out[0], istd = k.out[0];
+  if (k.out.size() > 1 && k.out[1] != graph::kNoValue) {
+    mean = k.out[1];
+    flags |= 2;
+  }
+  if (k.out.size() > 2 && k.out[2] != graph::kNoValue) {
+    istd = k.out[2];
+    flags |= 4;
+  }
   Dispatch d;
   d.shader = "layernorm";
   d.push = {I(rows), I(len),          FloatBits(k.node.GetFloat("epsilon", 1e-5f)),
             flags,   sn == 1 ? 0 : 1, I(bstride)};
-  d.bindings = {{k.in[0]}, {k.in[1]}, {bias}, {k.out[0]}};
+  d.bindings = {{k.in[0]}, {k.in[1]}, {bias}, {k.out[0]}, {mean}, {istd}};
   d.label = k.node.Describe();
   Groups1D(d, rows);
   out.push_back(std::move(d));

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "backends/run_values.h"
 #include "backends/vulkan/vk_calibrate.h"
 #include "backends/vulkan/vk_context.h"
 #include "backends/vulkan/vk_kernel.h"
@@ -48,6 +49,7 @@ class VulkanBackend : public backends::Backend {
         return;
       }
       info_.peak_gflops_fp32 = c->gflops_fp32;
+      info_.peak_gflops_fp16 = c->gflops_fp16;
       info_.bandwidth_gbps = c->bandwidth_gbps;
       info_.launch_overhead_us = c->launch_overhead_us;
     });
@@ -70,8 +72,16 @@ class VulkanBackend : public backends::Backend {
       if (auto s = Supports(n); !s.ok()) return s;
     auto ctx = Ctx();
     if (!ctx.ok()) return ctx.status();
-    return std::unique_ptr<backends::CompiledPartition>(
-        new VulkanPartition(*std::move(ctx), std::move(g)));
+    std::shared_ptr<Context> c = *std::move(ctx);
+    std::unique_ptr<backends::CompiledPartition> inner(new VulkanPartition(c, g));
+    // Shape-deciding graph inputs (Reshape's shape, Clip's min/max...): planned per run from
+    // their values, on a copy of the graph where they are constants.
+    return backends::WithRunTimeValues(
+        std::move(g), std::move(inner),
+        [c](std::shared_ptr<const graph::Graph> spec)
+            -> absl::StatusOr<std::unique_ptr<backends::CompiledPartition>> {
+          return std::unique_ptr<backends::CompiledPartition>(new VulkanPartition(c, spec));
+        });
   }
 
  private:

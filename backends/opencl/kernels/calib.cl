@@ -21,3 +21,22 @@ __kernel void calib_copy(__global const float4* x, __global float4* y) {
 __kernel void calib_noop(__global float* y) {
   if (get_global_id(0) == 0) y[0] = 1.0f;
 }
+
+// fp16 arithmetic peak: calib_fma's chains as half2 (4 flops per FMA). Only on devices with
+// cl_khr_fp16; the host reports 0 elsewhere.
+#ifdef cl_khr_fp16
+#pragma OPENCL EXTENSION cl_khr_fp16 : enable
+__kernel void calib_fma_f16(__global float* y, int iters, float s) {
+  int i = get_global_id(0);
+  half2 a0 = (half2)((half)((i & 255) * 1e-3f)), a1 = a0 + (half2)1.0h, a2 = a0 + (half2)2.0h;
+  half2 a3 = a0 + (half2)3.0h, a4 = a0 + (half2)4.0h, a5 = a0 + (half2)5.0h;
+  half2 a6 = a0 + (half2)6.0h, a7 = a0 + (half2)7.0h;
+  const half2 m = (half2)((half)s), c = (half2)((half)1e-3f);
+  for (int k = 0; k < iters; ++k) {
+    a0 = fma(a0, m, c); a1 = fma(a1, m, c); a2 = fma(a2, m, c); a3 = fma(a3, m, c);
+    a4 = fma(a4, m, c); a5 = fma(a5, m, c); a6 = fma(a6, m, c); a7 = fma(a7, m, c);
+  }
+  half2 t = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
+  y[i] = (float)t.x + (float)t.y;
+}
+#endif

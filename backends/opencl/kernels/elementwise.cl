@@ -1,10 +1,7 @@
 // Elementwise operators. Op codes: keep in step with cl_ops_elementwise.cc.
 
-__kernel void unary_f32(__global const float* x, __global float* y, int n, int op, float a,
-                        float b) {
-  int i = get_global_id(0);
-  if (i >= n) return;
-  float v = x[i];
+// The float unary operators, shared by unary_f32 and typed_unary (f16/bf16 storage).
+inline float unary_op(int op, float v, float a, float b) {
   float r = v;
   switch (op) {
     case 1: r = v < 0.0f ? 0.0f : v; break;
@@ -29,8 +26,22 @@ __kernel void unary_f32(__global const float* x, __global float* y, int n, int o
     case 20: r = cos(v); break;
     case 21: r = v * fmax(0.0f, fmin(1.0f, v / 6.0f + 0.5f)); break;
     case 22: r = v * a; break;
+    case 23: r = v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f); break;
+    case 24: r = 0.5f * v * (1.0f + erf(v * 0.70710678118654752f)); break;
+    case 25: r = 0.5f * v * (1.0f + tanh(0.7978845608028654f * (v + 0.044715f * v * v * v))); break;
+    case 26: r = v > 0.0f ? v : a * (exp(v / a) - 1.0f); break;
+    case 27: r = v > a ? v : 0.0f; break;
+    case 28: r = rint(v); break;
+    case 29: r = v * tanh(v > 20.0f ? v : log1p(exp(v))); break;
   }
-  y[i] = r;
+  return r;
+}
+
+__kernel void unary_f32(__global const float* x, __global float* y, int n, int op, float a,
+                        float b) {
+  int i = get_global_id(0);
+  if (i >= n) return;
+  y[i] = unary_op(op, x[i], a, b);
 }
 
 inline float binop(int op, float a, float b) {

@@ -12,7 +12,9 @@ layout(std430, binding = 1) writeonly buffer Y { float y[]; };
 float src_coord(float o, float scale, int in_len, int out_len) {
   switch (PI(9)) {
     case 1: return o / scale;
-    case 2: return out_len > 1 ? o * float(in_len - 1) / float(out_len - 1) : 0.0;
+    // ONNX's resized length is in_len * scale, not the rounded output length (they differ
+    // when scales, not sizes, are given: 4 * 0.6 = 2.4 against 2).
+    case 2: return out_len > 1 ? o * float(in_len - 1) / (float(in_len) * scale - 1.0) : 0.0;
     case 3: return out_len > 1 ? (o + 0.5) / scale - 0.5 : 0.0;
     case 4: return (o + 0.5) / scale;
     default: return (o + 0.5) / scale - 0.5;

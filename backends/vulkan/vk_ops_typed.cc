@@ -1,0 +1,339 @@
+// Elementwise operators on tensors that are not float32 (integers, bool, float16, bfloat16,
+// float64): the typed_*.comp shaders, one SPIR-V each, specialized per dtype by constants.
+// Also the operators that only make sense with types: Cast, CastLike, comparisons, Where, Not,
+// And/Or/Xor. The fp32 fast paths in vk_ops_elementwise.cc stay as they are; their builders
+// call in here when a dtype is not float32.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "backends/vulkan/vk_kernel.h"
+
+namespace socd::vulkan {
+namespace vk_ops_typed {
+
+using graph::DType;
+using graph::kNoValue;
+
+// Compute classes of typed.glsl.
+constexpr int kFloat = 0, kDouble = 1, kInt64 = 2, kUInt64 = 3;
+
+bool Storable(DType t) {
+  switch (t) {
+    case DType::kFloat32:
+    case DType::kUInt8:
+    case DType::kInt8:
+    case DType::kUInt16:
+    case DType::kInt16:
+    case DType::kInt32:
+    case DType::kInt64:
+    case DType::kBool:
+    case DType::kFloat16:
+    case DType::kFloat64:
+    case DType::kUInt32:
+    case DType::kUInt64:
+    case DType::kBFloat16:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsFloatingType(DType t) {
+  return t == DType::kFloat32 || t == DType::kFloat16 || t == DType::kBFloat16 ||
+         t == DType::kFloat64;
+}
+bool IsUnsignedType(DType t) {
+  return t == DType::kUInt8 || t == DType::kUInt16 || t == DType::kUInt32 || t == DType::kUInt64 ||
+         t == DType::kBool;
+}
+
+// The class that computes op(a, b) exactly enough: double if either is float64, float if either
+// is another float, uint64 when both are unsigned, else int64.
+int ClassOf(DType a, DType b) {
+  if (a == DType::kFloat64 || b == DType::kFloat64) return kDouble;
+  if (IsFloatingType(a) || IsFloatingType(b)) return kFloat;
+  if (IsUnsignedType(a) && IsUnsignedType(b)) return kUInt64;
+  return kInt64;
+}
+
+absl::Status CheckTypes(const KernelContext& k) {
+  if (!k.typed)
+    return Unimplemented(k,
+                         "typed shaders need shaderInt64 and shaderFloat64, which this "
+                         "device lacks (float32 tensors only)");
+  for (const auto* list : {&k.in, &k.out})
+    for (int v : *list)
+      if (v != kNoValue && !Storable(k.dtype(v)))
+        return Unimplemented(k, absl::StrCat("tensor type ", graph::DTypeName(k.dtype(v))));
+  return absl::OkStatus();
+}
+
+int32_t T(DType t) { return static_cast<int32_t>(t); }
+
+// Invocations for n output elements: one per element of >= 4 bytes, one per 32-bit word below.
+void TypedGroups(Dispatch& d, int64_t n, DType out) {
+  const int64_t per = graph::DTypeSize(out) >= 4 ? 1 : 4 / graph::DTypeSize(out);
+  Groups1D(d, (n + per - 1) / per);
+}
+
+absl::Status CheckCount(const KernelContext& k, int64_t n) {
+  if (n < 0 || n > (int64_t{1} << 31) - 1)
+    return Unimplemented(k, absl::StrCat(n, " elements (shaders index with 32 bits)"));
+  return absl::OkStatus();
+}
+
+// Broadcast push constants of `operands` against shape `os` (binary.comp's layout: p1 rank,
+// p2.. dims, then 6 strides per operand), adjacent dims merged where contiguous in all.
+absl::Status BroadcastPush(const KernelContext& k, const std::vector<int>& operands,
+                           const graph::Shape& os, std::vector<int32_t>& push) {
+  const size_t m = operands.size();
+  std::vector<std::vector<int64_t>> st(m, std::vector<int64_t>(os.size(), 0));
+  for (size_t o = 0; o < m; ++o) {
+    const graph::Shape& s = k.shape(operands[o]);
+    int64_t stride = 1;
+    for (int i = static_cast<int>(s.size()) - 1, j = static_cast<int>(os.size()) - 1; i >= 0;
+         --i, --j) {
+      st[o][j] = s[i] == 1 ? 0 : stride;
+      stride *= s[i];
+    }
+  }
+  graph::Shape dims;
+  std::vector<std::vector<int64_t>> ds(m);
+  for (size_t i = 0; i < os.size(); ++i) {
+    if (os[i] == 1) continue;
+    bool merge = !dims.empty();
+    for (size_t o = 0; o < m && merge; ++o) merge = ds[o].back() == st[o][i] * os[i];
+    if (merge) {
+      dims.back() *= os[i];
+      for (size_t o = 0; o < m; ++o) ds[o].back() = st[o][i];
+      continue;
+    }
+    dims.push_back(os[i]);
+    for (size_t o = 0; o < m; ++o) ds[o].push_back(st[o][i]);
+  }
+  if (dims.size() > 6) return Unimplemented(k, "broadcast over more than 6 dims");
+  push.assign(2 + 6 * (m + 1), 0);
+  push[0] = static_cast<int32_t>(graph::NumElements(os));
+  push[1] = static_cast<int32_t>(dims.size());
+  for (size_t i = 0; i < dims.size(); ++i) {
+    push[2 + i] = static_cast<int32_t>(dims[i]);
+    for (size_t o = 0; o < m; ++o) push[8 + 6 * o + i] = static_cast<int32_t>(ds[o][i]);
+  }
+  return absl::OkStatus();
+}
+
+int BinaryCode(const std::string& op) {
+  static const std::pair<const char*, int> kCodes[] = {{"Add", 0},      {"Sum", 0},
+                                                       {"Sub", 1},      {"Mul", 2},
+                                                       {"Div", 3},      {"Max", 4},
+                                                       {"Min", 5},      {"Pow", 6},
+                                                       {"Equal", 9},    {"Less", 10},
+                                                       {"Greater", 11}, {"LessOrEqual", 12},
+                                                       {"And", 14},     {"GreaterOrEqual", 13},
+                                                       {"Or", 15},      {"Xor", 16}};
+  for (const auto& [name, code] : kCodes)
+    if (op == name) return code;
+  return -1;
+}
+
+absl::StatusOr<Dispatch> TypedBinary(const KernelContext& k, int code, int a, int b, int c) {
+  const DType ta = k.dtype(a), tb = k.dtype(b), tc = k.dtype(c);
+  int cls = ClassOf(ta, tb);
+  if (code == 6 && cls == kDouble) return Unimplemented(k, "Pow on float64 (no double pow)");
+  if (code >= 14) {  // And/Or/Xor: bool tensors, computed as 0/1 in int64
+    if (ta != DType::kBool || tb != DType::kBool)
+      return Unimplemented(k, "logical op on non-bool tensors");
+    cls = kInt64;
+  }
+  Dispatch d;
+  d.shader = "typed_binary";
+  d.spec = {code, T(ta), T(tb), T(tc), cls};
+  if (auto s = BroadcastPush(k, {a, b}, k.shape(c), d.push); !s.ok()) return s;
+  d.bindings = {{a}, {b}, {c}};
+  d.label = k.node.Describe();
+  TypedGroups(d, graph::NumElements(k.shape(c)), tc);
+  return d;
+}
+
+Dispatch TypedUnaryDispatch(int op, int cls, int in, DType ta, int out, DType tc, int64_t n,
+                            const std::string& label, const std::vector<int32_t>& params) {
+  Dispatch d;
+  d.shader = "typed_unary";
+  d.spec = {op, T(ta), T(tc), cls};
+  d.push.assign(7, 0);
+  d.push[0] = static_cast<int32_t>(n);
+  for (size_t i = 0; i < params.size() && i + 1 < d.push.size(); ++i) d.push[1 + i] = params[i];
+  d.bindings = {{in}, {out}};
+  d.label = label;
+  TypedGroups(d, n, tc);
+  return d;
+}
+
+int UnaryClass(DType t) {
+  if (t == DType::kFloat64) return kDouble;
+  if (IsFloatingType(t)) return kFloat;
+  return IsUnsignedType(t) && t != DType::kBool ? kUInt64 : kInt64;
+}
+
+// Cast / CastLike: X's class computes, the output's dtype stores.
+absl::Status BuildCast(const KernelContext& k, std::vector<Dispatch>& out) {
+  if (auto s = CheckTypes(k); !s.ok()) return s;
+  if (k.node.op_type == "Cast" && k.node.GetInt("saturate", 1) != 1)
+    return Unimplemented(k, "saturate=0 (float8 casts)");
+  const int x = k.in[0], y = k.out[0];
+  const int64_t n = graph::NumElements(k.shape(y));
+  if (auto s = CheckCount(k, n); !s.ok()) return s;
+  if (n == 0) return absl::OkStatus();
+  out.push_back(TypedUnaryDispatch(100, UnaryClass(k.dtype(x)), x, k.dtype(x), y, k.dtype(y), n,
+                                   k.node.Describe(), {}));
+  return absl::OkStatus();
+}
+
+absl::Status BuildNot(const KernelContext& k, std::vector<Dispatch>& out) {
+  if (auto s = CheckTypes(k); !s.ok()) return s;
+  const int x = k.in[0], y = k.out[0];
+  const int64_t n = graph::NumElements(k.shape(y));
+  if (auto s = CheckCount(k, n); !s.ok()) return s;
+  if (n == 0) return absl::OkStatus();
+  out.push_back(
+      TypedUnaryDispatch(102, kInt64, x, k.dtype(x), y, k.dtype(y), n, k.node.Describe(), {}));
+  return absl::OkStatus();
+}
+
+absl::Status BuildWhere(const KernelContext& k, std::vector<Dispatch>& out) {
+  if (auto s = CheckTypes(k); !s.ok()) return s;
+  const int c = k.in[0], x = k.in[1], y2 = k.in[2], z = k.out[0];
+  if (k.dtype(c) != DType::kBool) return Unimplemented(k, "condition is not bool");
+  const int64_t n = graph::NumElements(k.shape(z));
+  if (auto s = CheckCount(k, n); !s.ok()) return s;
+  if (n == 0) return absl::OkStatus();
+  Dispatch d;
+  d.shader = "typed_where";
+  d.spec = {T(k.dtype(z))};
+  if (auto s = BroadcastPush(k, {c, x, y2}, k.shape(z), d.push); !s.ok()) return s;
+  d.bindings = {{c}, {x}, {y2}, {z}};
+  d.label = k.node.Describe();
+  TypedGroups(d, n, k.dtype(z));
+  out.push_back(std::move(d));
+  return absl::OkStatus();
+}
+
+}  // namespace vk_ops_typed
+
+absl::Status BuildTypedBinary(const KernelContext& k, std::vector<Dispatch>& out) {
+  if (auto s = vk_ops_typed::CheckTypes(k); !s.ok()) return s;
+  const int code = vk_ops_typed::BinaryCode(k.node.op_type);
+  if (code < 0) return Unimplemented(k, "no typed shader");
+  const int y = k.out[0];
+  const int64_t n = graph::NumElements(k.shape(y));
+  if (auto s = vk_ops_typed::CheckCount(k, n); !s.ok()) return s;
+  if (n == 0) return absl::OkStatus();
+  std::vector<int> ins;
+  for (int v : k.in)
+    if (v != graph::kNoValue) ins.push_back(v);
+  if (ins.size() == 1) {
+    if (k.shape(ins[0]) != k.shape(y)) return Unimplemented(k, "single input with another shape");
+    out.push_back(vk_ops_typed::TypedUnaryDispatch(100, vk_ops_typed::UnaryClass(k.dtype(ins[0])),
+                                                   ins[0], k.dtype(ins[0]), y, k.dtype(y), n,
+                                                   k.node.Describe(), {}));
+    return absl::OkStatus();
+  }
+  // Variadic Max/Min/Sum chain through the output like the fp32 path: each invocation reads
+  // and writes only its own output word.
+  for (size_t i = 1; i < ins.size(); ++i) {
+    auto d = vk_ops_typed::TypedBinary(k, code, i == 1 ? ins[0] : y, ins[i], y);
+    if (!d.ok()) return d.status();
+    out.push_back(*std::move(d));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BuildTypedUnary(const KernelContext& k, int code, float a, float b,
+                             std::vector<Dispatch>& out) {
+  if (auto s = vk_ops_typed::CheckTypes(k); !s.ok()) return s;
+  const int x = k.in[0], y = k.out[0];
+  const vk_ops_typed::DType t = k.dtype(x);
+  const int cls = vk_ops_typed::UnaryClass(t);
+  // Integer and float64 classes implement the sign/rounding family only (no transcendental
+  // functions on integers; GLSL has none for double).
+  static const int kExact[] = {0, 1, 6, 7, 8, 9, 10, 11, 23};
+  bool exact = false;
+  for (int c : kExact) exact = exact || c == code;
+  if (cls != vk_ops_typed::kFloat && !exact)
+    return Unimplemented(k, absl::StrCat("input type ", graph::DTypeName(t),
+                                         " (float32/float16/bfloat16 only for this op)"));
+  if ((cls == vk_ops_typed::kInt64 || cls == vk_ops_typed::kUInt64) &&
+      (code == 6 || code == 9 || code == 10 || code == 11))
+    return Unimplemented(k, absl::StrCat("input type ", graph::DTypeName(t)));
+  const int64_t n = graph::NumElements(k.shape(y));
+  if (auto s = vk_ops_typed::CheckCount(k, n); !s.ok()) return s;
+  if (n == 0) return absl::OkStatus();
+  out.push_back(vk_ops_typed::TypedUnaryDispatch(code, cls, x, t, y, k.dtype(y), n,
+                                                 k.node.Describe(), {FloatBits(a), FloatBits(b)}));
+  return absl::OkStatus();
+}
+
+absl::Status BuildTypedClip(const KernelContext& k, const graph::Tensor* lo,
+                            const graph::Tensor* hi, std::vector<Dispatch>& out) {
+  if (auto s = vk_ops_typed::CheckTypes(k); !s.ok()) return s;
+  const int x = k.in[0], y = k.out[0];
+  const vk_ops_typed::DType t = k.dtype(x);
+  const int cls = vk_ops_typed::UnaryClass(t);
+  std::vector<int32_t> p(6, 0);
+  auto put64 = [&](int at, uint64_t bits) {
+    p[at] = static_cast<int32_t>(bits & 0xffffffffu);
+    p[at + 1] = static_cast<int32_t>(bits >> 32);
+  };
+  if (cls == vk_ops_typed::kFloat) {
+    p[0] = FloatBits(lo ? static_cast<float>(lo->FloatAt(0)) : -INFINITY);
+    p[1] = FloatBits(hi ? static_cast<float>(hi->FloatAt(0)) : INFINITY);
+  } else if (cls == vk_ops_typed::kDouble) {
+    double l = lo ? lo->FloatAt(0) : -INFINITY, h = hi ? hi->FloatAt(0) : INFINITY;
+    uint64_t lb, hb;
+    std::memcpy(&lb, &l, 8);
+    std::memcpy(&hb, &h, 8);
+    put64(2, lb);
+    put64(4, hb);
+  } else if (cls == vk_ops_typed::kInt64) {
+    put64(2, static_cast<uint64_t>(lo ? lo->IntAt(0) : INT64_MIN));
+    put64(4, static_cast<uint64_t>(hi ? hi->IntAt(0) : INT64_MAX));
+  } else {
+    put64(2, lo ? static_cast<uint64_t>(lo->IntAt(0)) : 0);
+    put64(4, hi ? static_cast<uint64_t>(hi->IntAt(0)) : UINT64_MAX);
+  }
+  const int64_t n = graph::NumElements(k.shape(y));
+  if (auto s = vk_ops_typed::CheckCount(k, n); !s.ok()) return s;
+  if (n == 0) return absl::OkStatus();
+  out.push_back(
+      vk_ops_typed::TypedUnaryDispatch(13, cls, x, t, y, k.dtype(y), n, k.node.Describe(), p));
+  return absl::OkStatus();
+}
+
+absl::Status BuildTypedCopy(const KernelContext& k, int x, int y, std::vector<Dispatch>& out) {
+  if (auto s = vk_ops_typed::CheckTypes(k); !s.ok()) return s;
+  const int64_t n = graph::NumElements(k.shape(y));
+  if (n == 0) return absl::OkStatus();
+  out.push_back(vk_ops_typed::TypedUnaryDispatch(100, vk_ops_typed::UnaryClass(k.dtype(x)), x,
+                                                 k.dtype(x), y, k.dtype(y), n, k.node.Describe(),
+                                                 {}));
+  return absl::OkStatus();
+}
+
+const std::vector<OpEntry>& TypedOps() {
+  static const std::vector<OpEntry> ops = [] {
+    std::vector<OpEntry> v;
+    v.push_back({"Cast", vk_ops_typed::BuildCast});
+    v.push_back({"CastLike", vk_ops_typed::BuildCast});
+    for (const char* op :
+         {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor"})
+      v.push_back({op, BuildTypedBinary});
+    v.push_back({"Where", vk_ops_typed::BuildWhere});
+    v.push_back({"Not", vk_ops_typed::BuildNot});
+    return v;
+  }();
+  return ops;
+}
+
+}  // namespace socd::vulkan
