@@ -489,6 +489,8 @@ absl::Status ImportGraphInto(const onnx::GraphProto& gp, const ImportOptions& op
     }
     if (v < 0) return Bad(absl::StrCat("graph output '", out.name(), "' is never produced"));
     auto tt = ConvertType(out.type(), out.name());
+    // A body returning a sequence/optional value cannot be run on tensors only: say so here.
+    if (outer && !tt.ok()) return tt.status();
     if (tt.ok() && g.values[v].type.dtype == DType::kUndefined) g.values[v].type = *tt;
     g.outputs.push_back(v);
   }
