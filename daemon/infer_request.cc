@@ -2,7 +2,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/memory/copy.h"
+#include "daemon/bytes_codec.h"
 #include "daemon/tensor_codec.h"
+#include "graph/string_store.h"
 #include "scheduler/batcher.h"
 
 namespace socd::daemon {
@@ -42,6 +44,46 @@ const ShmRegion* Held(const PreparedRequest& p, const std::string& name) {
     if (r->name() == name) return r.get();
   }
   return nullptr;
+}
+
+// A string output in BYTES wire form, into the response or the requested shared memory.
+absl::Status WriteBytesOutput(const graph::TensorView& t, const ShmRef& ref,
+                              const PreparedRequest& p,
+                              inference::ModelInferResponse::InferOutputTensor& out,
+                              std::string* raw) {
+  const graph::StringElem* e = graph::StringElems(t);
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    if (e[i].size > UINT32_MAX) {
+      return absl::OutOfRangeError(absl::StrCat("output '", out.name(), "': element ", i, " is ",
+                                                e[i].size, " bytes, over BYTES' 4-byte length"));
+    }
+  }
+  const size_t bytes = SerializedBytesSize(t);
+  if (!ref.used) {
+    raw->resize(bytes);
+    SerializeBytes(t, raw->data());
+    return absl::OkStatus();
+  }
+  if (ref.byte_size < bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("output '", out.name(), "': shared_memory_byte_size ", ref.byte_size,
+                     " is smaller than the output's ", bytes, " bytes of BYTES data"));
+  }
+  const ShmRegion* region = Held(p, ref.region);
+  if (region == nullptr)
+    return absl::InternalError(
+        absl::StrCat("output '", out.name(), "': region '", ref.region, "' was not resolved"));
+  auto dst = region->Slice(ref.offset, bytes);
+  if (!dst.ok()) return dst.status();
+  // Serialize through a buffer: the strings may be views into this same region (an input).
+  std::string staged(bytes, '\0');
+  SerializeBytes(t, staged.data());
+  memory::CopyBytes(*dst, staged.data(), bytes);
+  auto& params = *out.mutable_parameters();
+  params["shared_memory_region"].set_string_param(ref.region);
+  params["shared_memory_byte_size"].set_int64_param(static_cast<int64_t>(bytes));
+  if (ref.offset) params["shared_memory_offset"].set_int64_param(static_cast<int64_t>(ref.offset));
+  return absl::OkStatus();
 }
 
 }  // namespace infer_request_impl
@@ -105,8 +147,10 @@ absl::Status PrepareRequest(const ShmRegistry& registry, const InferLimits& limi
         }
       }
     }
+    // BYTES: the wire size is the data's own (length-prefixed elements), checked as it parses.
+    const bool is_bytes = *dt == graph::DType::kString;
     const uint64_t want_bytes = static_cast<uint64_t>(n) * graph::DTypeSize(*dt);
-    total_bytes += want_bytes;
+    total_bytes += is_bytes ? 0 : want_bytes;
     if (total_bytes > limits.max_input_bytes) {
       return absl::ResourceExhaustedError(
           absl::StrCat("request inputs exceed the limit of ", limits.max_input_bytes, " bytes"));
@@ -124,7 +168,7 @@ absl::Status PrepareRequest(const ShmRegistry& registry, const InferLimits& limi
         return absl::InvalidArgumentError(
             absl::StrCat(what, ": data given both in shared memory and in the message"));
       }
-      if (shm->byte_size != want_bytes) {
+      if (!is_bytes && shm->byte_size != want_bytes) {
         return absl::InvalidArgumentError(absl::StrCat(
             what, ": shared_memory_byte_size is ", shm->byte_size, " but shape ",
             graph::ShapeToString(shape), " of ", in.datatype(), " needs ", want_bytes));
@@ -136,7 +180,26 @@ absl::Status PrepareRequest(const ShmRegistry& registry, const InferLimits& limi
       if (!slice.ok())
         return absl::InvalidArgumentError(absl::StrCat(what, ": ", slice.status().message()));
       regions.push_back(*region);
-      data = *slice;  // read in place: zero copies
+      data = *slice;   // read in place: zero copies
+      if (is_bytes) {  // elements view into the held region
+        total_bytes += shm->byte_size;
+        auto t = DecodeBytesTensor(
+            in.name(), shape, absl::string_view(static_cast<const char*>(data), shm->byte_size));
+        if (!t.ok()) return t.status();
+        owned.push_back(*t);
+        data = (*t)->data();
+      }
+    } else if (raw && is_bytes) {
+      const std::string& bytes = req.raw_input_contents(i);
+      total_bytes += bytes.size();
+      if (total_bytes > limits.max_input_bytes) {
+        return absl::ResourceExhaustedError(
+            absl::StrCat("request inputs exceed the limit of ", limits.max_input_bytes, " bytes"));
+      }
+      auto t = DecodeBytesTensor(in.name(), shape, bytes);  // views into the request message
+      if (!t.ok()) return t.status();
+      owned.push_back(*t);
+      data = (*t)->data();
     } else if (raw) {
       const std::string& bytes = req.raw_input_contents(i);
       if (bytes.size() != want_bytes) {
@@ -146,7 +209,8 @@ absl::Status PrepareRequest(const ShmRegistry& registry, const InferLimits& limi
       }
       data = const_cast<char*>(bytes.data());  // read in place from the request message
     } else if (has_contents) {
-      auto t = DecodeContents(in.name(), *dt, shape, in.contents());
+      auto t = is_bytes ? DecodeBytesContents(in.name(), shape, in.contents())
+                        : DecodeContents(in.name(), *dt, shape, in.contents());
       if (!t.ok()) return t.status();
       owned.push_back(*t);
       data = (*t)->data();
@@ -230,6 +294,8 @@ void PlaceOutputs(const std::vector<graph::TensorView>& planned, PreparedRequest
     const auto& [o, ref] = p.wanted[w];
     if (!ref.used) p.raw_slot[w] = p.resp->add_raw_output_contents();
     if (planned.empty() || o >= dest.size() || dest[o] != nullptr) continue;
+    // BYTES outputs are serialized after the run (their wire size depends on the strings).
+    if (planned[o].dtype == graph::DType::kString) continue;
     const size_t bytes = planned[o].bytes();
     if (!ref.used) {
       p.raw_slot[w]->resize(bytes);
@@ -267,6 +333,11 @@ absl::Status WriteOutputs(const std::vector<graph::TensorView>& outs, PreparedRe
     out->set_name(model_outputs[o]->name);
     out->set_datatype(WireName(t.dtype));
     for (int64_t d : t.shape) out->add_shape(d);
+    if (t.dtype == graph::DType::kString) {
+      if (auto s = infer_request_impl::WriteBytesOutput(t, ref, p, *out, p.raw_slot[w]); !s.ok())
+        return s;
+      continue;
+    }
     if (ref.used) {
       if (ref.byte_size < t.bytes()) {
         return absl::InvalidArgumentError(

@@ -26,22 +26,20 @@ constexpr WireType kWireTypes[] = {
     {"FP32", DType::kFloat32, inference::TYPE_FP32},
     {"FP64", DType::kFloat64, inference::TYPE_FP64},
     {"BF16", DType::kBFloat16, inference::TYPE_BF16},
+    {"BYTES", DType::kString, inference::TYPE_STRING},  // daemon/bytes_codec.h
 };
 }  // namespace
 
 absl::StatusOr<DType> DTypeFromWire(const std::string& datatype) {
   for (const auto& w : kWireTypes)
     if (datatype == w.name) return w.dt;
-  if (datatype == "BYTES") {
-    return absl::UnimplementedError("datatype BYTES is not supported by socd's models");
-  }
   return absl::InvalidArgumentError(absl::StrCat("unknown datatype '", datatype, "'"));
 }
 
 const char* WireName(DType dt) {
   for (const auto& w : kWireTypes)
     if (dt == w.dt) return w.name;
-  return "BYTES";
+  return "INVALID";
 }
 
 inference::DataType ConfigDataType(DType dt) {

@@ -11,7 +11,7 @@
 
 namespace socd::daemon {
 
-// "FP32" <-> DType::kFloat32 ... ; BYTES has no DType (string tensors are not supported).
+// "FP32" <-> DType::kFloat32 ... ; "BYTES" <-> DType::kString (encoding: daemon/bytes_codec.h).
 absl::StatusOr<graph::DType> DTypeFromWire(const std::string& datatype);
 const char* WireName(graph::DType dt);
 // Triton's model_config DataType enum (TYPE_FP32 ...).
@@ -19,6 +19,7 @@ inference::DataType ConfigDataType(graph::DType dt);
 absl::StatusOr<graph::DType> DTypeFromConfig(inference::DataType dt);
 
 // Decodes typed contents (the field matching `dt`) into a tensor of `shape`, checking the count.
+// Not for BYTES (DecodeBytesContents).
 absl::StatusOr<std::shared_ptr<graph::Tensor>> DecodeContents(
     const std::string& input_name, graph::DType dt, const graph::Shape& shape,
     const inference::InferTensorContents& contents);

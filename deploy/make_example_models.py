@@ -4,7 +4,9 @@
 OUTPUT0 = sum, OUTPUT1 = difference, INT32 [batch, 16]), so Triton's example clients
 (simple_grpc_infer_client.py and friends) work against socd unchanged. "dense_batched" is a
 small FP32 layer (INPUT [batch, 16] -> OUTPUT = relu(INPUT x W + b) [batch, 8]) configured for
-dynamic batching: concurrent requests are stacked into one execution.
+dynamic batching: concurrent requests are stacked into one execution. "simple_string" is
+Triton's string quick-start model (BYTES [batch, 16] holding decimal numbers; OUTPUT0 = sum and
+OUTPUT1 = difference, as decimal strings), so simple_grpc_string_infer_client.py works too.
 
 Needs the onnx package: /root/.cache/socd-peers/bin/python deploy/make_example_models.py
 """
@@ -79,6 +81,40 @@ def dense_model():
     return model
 
 
+SIMPLE_STRING_CONFIG = """name: "simple_string"
+platform: "onnxruntime_onnx"
+max_batch_size: 8
+input [
+  { name: "INPUT0" data_type: TYPE_STRING dims: [ 16 ] },
+  { name: "INPUT1" data_type: TYPE_STRING dims: [ 16 ] }
+]
+output [
+  { name: "OUTPUT0" data_type: TYPE_STRING dims: [ 16 ] },
+  { name: "OUTPUT1" data_type: TYPE_STRING dims: [ 16 ] }
+]
+"""
+
+
+def simple_string_model():
+    def t(name):
+        return helper.make_tensor_value_info(name, TensorProto.STRING, ["batch", 16])
+
+    to_int = TensorProto.INT32
+    graph = helper.make_graph(
+        [helper.make_node("Cast", ["INPUT0"], ["A"], to=to_int),
+         helper.make_node("Cast", ["INPUT1"], ["B"], to=to_int),
+         helper.make_node("Add", ["A", "B"], ["SUM"]),
+         helper.make_node("Sub", ["A", "B"], ["DIFF"]),
+         helper.make_node("Cast", ["SUM"], ["OUTPUT0"], to=TensorProto.STRING),
+         helper.make_node("Cast", ["DIFF"], ["OUTPUT1"], to=TensorProto.STRING)],
+        "simple_string", [t("INPUT0"), t("INPUT1")], [t("OUTPUT0"), t("OUTPUT1")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)],
+                              producer_name="socd deploy/make_example_models.py")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
 def write(name, model, config):
     root = os.path.join(HERE, "models", name)
     os.makedirs(os.path.join(root, "1"), exist_ok=True)
@@ -92,6 +128,7 @@ def write(name, model, config):
 def main():
     write("simple", simple_model(), SIMPLE_CONFIG)
     write("dense_batched", dense_model(), DENSE_CONFIG)
+    write("simple_string", simple_string_model(), SIMPLE_STRING_CONFIG)
 
 
 if __name__ == "__main__":
