@@ -103,7 +103,7 @@ absl::StatusOr<std::vector<ClDispatch>> LowerPool(const LowerCtx& c) {
   if (auto s = CheckPool(c.node); !s.ok()) return s;
   const graph::Shape& xs = c.in_shape(0);
   const graph::Shape& ys = c.out_shape();
-  if (xs.size() != 3 && xs.size() != 4) return c.Unimplemented("only 1-D and 2-D pooling");
+  if (xs.size() < 3 || xs.size() > 5) return c.Unimplemented("only 1-D to 3-D pooling");
   if (!FitsInt32(xs) || !FitsInt32(ys)) return c.Unimplemented("more than 2^31 elements");
   const std::vector<int64_t> k = c.node.GetInts("kernel_shape");
   if (k.size() != xs.size() - 2) return c.Unimplemented("kernel_shape rank mismatch");
@@ -111,33 +111,48 @@ absl::StatusOr<std::vector<ClDispatch>> LowerPool(const LowerCtx& c) {
   std::vector<int64_t> in_sp(xs.begin() + 2, xs.end());
   auto g = graph::ComputeWindow(c.node, in_sp, k, ceil);
   if (!g.ok()) return g.status();
-  const bool one_d = xs.size() == 3;
-  const bool avg = c.node.op_type == "AveragePool";
-  const Hw in = Spatial(xs), out = Spatial(ys);
+  const bool avg = c.node.op_type == "AveragePool", lp = c.node.op_type == "LpPool";
+  // Spatial values as depth, height, width: missing leading dims are size 1, kernel 1.
+  const size_t sp = xs.size() - 2;
+  auto dhw = [&](const std::vector<int64_t>& v, int64_t def) {
+    std::array<int64_t, 3> a{def, def, def};
+    for (size_t i = 0; i < sp; ++i) a[3 - sp + i] = v[i];
+    return a;
+  };
+  const auto in = dhw(in_sp, 1), out = dhw({ys.begin() + 2, ys.end()}, 1), kk = dhw(k, 1);
+  const auto st = dhw(g->strides, 1), pb = dhw(g->pad_begin, 0), pe = dhw(g->pad_end, 0);
+  const auto dl = dhw(g->dilations, 1);
   const int64_t total = graph::NumElements(ys);
   ClDispatch d = Dispatch1D("pool2d_f32", total);
-  auto sp = [&](const std::vector<int64_t>& v, int64_t def, bool h) {
-    return one_d && h ? def : (h ? v[0] : v.back());
-  };
   d.args = {ClArg::Value(c.in(0)),
             ClArg::Value(c.out()),
             ClArg::Int(total),
-            ClArg::Int(in.h),
-            ClArg::Int(in.w),
-            ClArg::Int(out.h),
-            ClArg::Int(out.w),
-            ClArg::Int(one_d ? 1 : k[0]),
-            ClArg::Int(k.back()),
-            ClArg::Int(sp(g->strides, 1, true)),
-            ClArg::Int(sp(g->strides, 1, false)),
-            ClArg::Int(sp(g->pad_begin, 0, true)),
-            ClArg::Int(sp(g->pad_begin, 0, false)),
-            ClArg::Int(sp(g->pad_end, 0, true)),
-            ClArg::Int(sp(g->pad_end, 0, false)),
-            ClArg::Int(sp(g->dilations, 1, true)),
-            ClArg::Int(sp(g->dilations, 1, false)),
-            ClArg::Int(avg ? 1 : 0),
-            ClArg::Int(c.node.GetInt("count_include_pad", 0) != 0 ? 1 : 0)};
+            ClArg::Int(in[1]),
+            ClArg::Int(in[2]),
+            ClArg::Int(out[1]),
+            ClArg::Int(out[2]),
+            ClArg::Int(kk[1]),
+            ClArg::Int(kk[2]),
+            ClArg::Int(st[1]),
+            ClArg::Int(st[2]),
+            ClArg::Int(pb[1]),
+            ClArg::Int(pb[2]),
+            ClArg::Int(pe[1]),
+            ClArg::Int(pe[2]),
+            ClArg::Int(dl[1]),
+            ClArg::Int(dl[2]),
+            ClArg::Int(avg  ? 1
+                       : lp ? 2
+                            : 0),
+            ClArg::Int(c.node.GetInt("count_include_pad", 0) != 0 ? 1 : 0),
+            ClArg::Int(in[0]),
+            ClArg::Int(out[0]),
+            ClArg::Int(kk[0]),
+            ClArg::Int(st[0]),
+            ClArg::Int(pb[0]),
+            ClArg::Int(pe[0]),
+            ClArg::Int(dl[0]),
+            ClArg::Float(static_cast<double>(c.node.GetInt("p", 2)))};
   return std::vector<ClDispatch>{d};
 }
 
@@ -160,6 +175,7 @@ void RegisterConvPoolOps(ClOpTable& t) {
   t["Conv"] = {p::LowerConv, p::CheckConv};
   t["MaxPool"] = {p::LowerPool, p::CheckPool};
   t["AveragePool"] = {p::LowerPool, p::CheckPool};
+  t["LpPool"] = {p::LowerPool, p::CheckPool};
   t["GlobalAveragePool"] = {p::LowerGlobalPool, nullptr};
   t["GlobalMaxPool"] = {p::LowerGlobalPool, nullptr};
 }

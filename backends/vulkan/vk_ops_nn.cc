@@ -16,13 +16,18 @@ int64_t Prod(const graph::Shape& s, size_t from, size_t to) {
 struct Window {
   int64_t H = 1, W = 1, OH = 1, OW = 1, kh = 1, kw = 1, sh = 1, sw = 1;
   int64_t pt = 0, pl = 0, pb = 0, pr = 0, dh = 1, dw = 1;
+  // Depth of a 3-D window (pooling only).
+  int64_t D = 1, OD = 1, kd = 1, sd = 1, pf = 0, pk = 0, dd = 1;
 };
 
-// Spatial geometry of a 1-D or 2-D window op from its attributes and planned output shape.
+// Spatial geometry of a 1-D or 2-D (3-D: `allow3d`) window op from its attributes and planned
+// output shape.
 absl::StatusOr<Window> Geometry(const KernelContext& k, const graph::Shape& x,
-                                const graph::Shape& y, std::vector<int64_t> kernel) {
+                                const graph::Shape& y, std::vector<int64_t> kernel,
+                                bool allow3d = false) {
   const size_t sp = x.size() - 2;
-  if (sp != 1 && sp != 2) return Unimplemented(k, absl::StrCat(sp, "-D spatial dims"));
+  if (sp != 1 && sp != 2 && !(allow3d && sp == 3))
+    return Unimplemented(k, absl::StrCat(sp, "-D spatial dims"));
   Window w;
   auto get = [&](const char* name, int64_t def) {
     std::vector<int64_t> v = k.node.GetInts(name);
@@ -48,7 +53,13 @@ absl::StatusOr<Window> Geometry(const KernelContext& k, const graph::Shape& x,
       return Unimplemented(k, absl::StrCat("auto_pad ", auto_pad));
     }
   }
-  if (sp == 2) {
+  if (sp == 3) {
+    w.D = x[2], w.H = x[3], w.W = x[4], w.OD = y[2], w.OH = y[3], w.OW = y[4];
+    w.kd = kernel[0], w.kh = kernel[1], w.kw = kernel[2];
+    w.sd = st[0], w.sh = st[1], w.sw = st[2];
+    w.pf = pads[0], w.pt = pads[1], w.pl = pads[2], w.pk = pads[3], w.pb = pads[4], w.pr = pads[5];
+    w.dd = dil[0], w.dh = dil[1], w.dw = dil[2];
+  } else if (sp == 2) {
     w.H = x[2], w.W = x[3], w.OH = y[2], w.OW = y[3];
     w.kh = kernel[0], w.kw = kernel[1], w.sh = st[0], w.sw = st[1];
     w.pt = pads[0], w.pl = pads[1], w.pb = pads[2], w.pr = pads[3];
@@ -135,7 +146,8 @@ absl::Status PoolDispatch(const KernelContext& k, const Window& w, int mode, flo
   Dispatch d;
   d.shader = "pool";
   d.push = {I(n),    0,       I(w.H),  I(w.W),  I(w.OH), I(w.OW), I(w.kh), I(w.kw), I(w.sh),
-            I(w.sw), I(w.pt), I(w.pl), I(w.dh), I(w.dw), mode,    I(w.pb), I(w.pr), FloatBits(p)};
+            I(w.sw), I(w.pt), I(w.pl), I(w.dh), I(w.dw), mode,    I(w.pb), I(w.pr), FloatBits(p),
+            I(w.D),  I(w.OD), I(w.kd), I(w.sd), I(w.pf), I(w.dd), I(w.pk)};
   d.bindings = {{k.in[0]}, {k.out[0]}};
   d.label = k.node.Describe();
   Groups1D(d, n);
@@ -149,7 +161,7 @@ absl::Status BuildPool(const KernelContext& k, std::vector<Dispatch>& out) {
     return Unimplemented(k, "MaxPool Indices output");
   const graph::Shape& xs = k.shape(k.in[0]);
   if (xs.size() < 3) return Unimplemented(k, "input rank");
-  auto w = Geometry(k, xs, k.shape(k.out[0]), k.node.GetInts("kernel_shape"));
+  auto w = Geometry(k, xs, k.shape(k.out[0]), k.node.GetInts("kernel_shape"), /*allow3d=*/true);
   if (!w.ok()) return w.status();
   int mode = 0;
   float p = 2;
