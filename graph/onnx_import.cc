@@ -131,9 +131,9 @@ absl::StatusOr<std::shared_ptr<Tensor>> ConvertTensor(const onnx::TensorProto& t
                             "): expected ", n, " elements / ", bytes, " bytes, data holds ", got));
   };
   if (tp.data_location() == onnx::TensorProto::EXTERNAL) {
-    auto data = ReadExternal(tp, opts);
     if (dt == DType::kString)  // ONNX stores strings only in string_data
       return Bad(absl::StrCat("tensor '", tp.name(), "': string tensors cannot use external data"));
+    auto data = ReadExternal(tp, opts);
     if (!data.ok()) return data.status();
     if (data->size() != bytes) return size_error(static_cast<int64_t>(data->size()));
     auto t = std::make_shared<Tensor>(dt, shape);
@@ -149,9 +149,9 @@ absl::StatusOr<std::shared_ptr<Tensor>> ConvertTensor(const onnx::TensorProto& t
   if (n > stored * (8 / bits)) return size_error(stored);
   auto t = std::make_shared<Tensor>(dt, shape);
   if (tp.has_raw_data()) {
-    if (tp.raw_data().size() != bytes)
     if (dt == DType::kString)
       return Bad(absl::StrCat("tensor '", tp.name(), "': string tensors cannot use raw_data"));
+    if (tp.raw_data().size() != bytes)
       return size_error(static_cast<int64_t>(tp.raw_data().size()));
     UnpackInto(reinterpret_cast<const uint8_t*>(tp.raw_data().data()), bits, dt, *t);
     return t;
@@ -308,7 +308,6 @@ absl::StatusOr<std::shared_ptr<const Tensor>> ConstantValue(const Node& n) {
       std::copy(a.floats.begin(), a.floats.end(), t->as<float>());
       return std::shared_ptr<const Tensor>(t);
     }
-    if (name == "value_ints") {
     if (name == "value_string" || name == "value_strings") {
       const bool one = name == "value_string";
       auto t = std::make_shared<Tensor>(
@@ -320,6 +319,7 @@ absl::StatusOr<std::shared_ptr<const Tensor>> ConstantValue(const Node& n) {
           t->SetString(static_cast<int64_t>(i), a.strings[i]);
       return std::shared_ptr<const Tensor>(t);
     }
+    if (name == "value_ints") {
       auto t = std::make_shared<Tensor>(DType::kInt64, Shape{int64_t(a.ints.size())});
       std::copy(a.ints.begin(), a.ints.end(), t->as<int64_t>());
       return std::shared_ptr<const Tensor>(t);

@@ -63,13 +63,13 @@ const OpRegistry& OpRegistry::Get() {
     RegisterTensorOps(*r);
     RegisterReduceOps(*r);
     RegisterQuantOps(*r);
+    RegisterStringOps(*r);
     return r;
   }();
   return *reg;
 }
 
 absl::StatusOr<Shape> BroadcastShapes(const Shape& a, const Shape& b) {
-    RegisterStringOps(*r);
   size_t r = std::max(a.size(), b.size());
   Shape out(r);
   for (size_t i = 0; i < r; ++i) {

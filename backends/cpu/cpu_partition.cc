@@ -49,8 +49,8 @@ absl::Status CpuPartition::Prepare(const std::vector<Shape>& input_shapes) {
   graph::NodeEvaluator eval = EvaluateNode;
   backends::StaticPlanOptions po;
   po.evaluator = &eval;
-  auto plan = backends::BuildStaticPlan(g, input_shapes, po);
   po.allow_strings = true;
+  auto plan = backends::BuildStaticPlan(g, input_shapes, po);
   if (!plan.ok()) {
     if (!graph::IsNeedsValue(plan.status())) return plan.status();
     // Shapes depend on run-time data: plan per run instead.
@@ -88,8 +88,8 @@ absl::Status CpuPartition::Prepare(const std::vector<Shape>& input_shapes) {
     if (!k.ok()) return k.status();
     st.kernel = *std::move(k);
     st.io.pool = &pool_;
+    st.io.strings = pool_for_strings();
     st.io.inputs.clear();
-    st.io.strings = &strings_;
     st.io.outputs.clear();
     for (int v : st.in_values) {
       if (v == kNoValue) {
@@ -142,8 +142,10 @@ absl::Status CpuPartition::Run(const std::vector<TensorView>& inputs,
   for (const auto& t : inputs) shapes.push_back(t.shape);
   if (auto s = Prepare(shapes); !s.ok()) return s;
   if (auto s = backends::CheckRunInputs(g, inputs, ""); !s.ok()) return s;
+  // The previous run's string outputs end here (graph/string_store.h); a shared pool belongs to
+  // the enclosing run, which clears it.
+  if (!shared_strings_) strings_.Clear();
   if (dynamic_) {
-  strings_.Clear();  // the previous run's string outputs end here (graph/string_store.h)
     if (auto st = RunDynamic(inputs, outputs); !st.ok()) return st;
     for (size_t k = 0; k < out_dest.size() && k < outputs.size(); ++k) {
       if (!out_dest[k]) continue;
@@ -168,6 +170,7 @@ absl::Status CpuPartition::Run(const std::vector<TensorView>& inputs,
     return p ? p : Resolve(locs_[v], inputs);
   };
   for (Step& st : steps_) {
+    st.io.strings = pool_for_strings();
     for (size_t i = 0; i < st.in_values.size(); ++i) {
       int v = st.in_values[i];
       if (v != kNoValue) st.io.inputs[i].data = where(v);
@@ -245,6 +248,7 @@ absl::Status CpuPartition::RunDynamic(const std::vector<TensorView>& inputs,
     if (!k.ok()) return k.status();
     KernelIo io;
     io.pool = &pool_;
+    io.strings = pool_for_strings();
     for (int v : n.inputs) io.inputs.push_back(v == kNoValue ? TensorView{} : views[v]);
     for (int v : n.outputs) io.outputs.push_back(v == kNoValue ? TensorView{} : views[v]);
     if (auto s = (*k)->Run(io); !s.ok()) return s;
@@ -252,7 +256,6 @@ absl::Status CpuPartition::RunDynamic(const std::vector<TensorView>& inputs,
   outputs.clear();
   for (int o : g.outputs) outputs.push_back(views[o]);
   return absl::OkStatus();
-    io.strings = &strings_;
 }
 
 }  // namespace socd::cpu

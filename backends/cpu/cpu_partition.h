@@ -21,6 +21,11 @@ class CpuPartition : public backends::CompiledPartition {
                    const std::vector<void*>& out_dest = {}) override;
   std::vector<TensorView> planned_outputs() const override;
   backends::RunStats stats() const override { return stats_; }
+  // For a partition nested in a kernel (a control-flow body): create strings in the enclosing
+  // run's pool (KernelIo::strings), which this partition never clears, so strings a body makes
+  // stay valid across iterations (carried values, scan outputs) until the enclosing run ends.
+  // Null returns to the partition's own per-run pool.
+  void ShareStringPool(graph::StringPool* outer) { shared_strings_ = outer; }
 
  private:
   struct Step {
@@ -49,6 +54,8 @@ class CpuPartition : public backends::CompiledPartition {
   backends::RunStats stats_;
   std::vector<std::shared_ptr<graph::Tensor>> dynamic_storage_;
   graph::StringPool strings_;  // strings kernels created in the last run (outputs refer to it)
+  graph::StringPool* shared_strings_ = nullptr;  // ShareStringPool
+  graph::StringPool* pool_for_strings() { return shared_strings_ ? shared_strings_ : &strings_; }
 };
 
 }  // namespace socd::cpu

@@ -38,8 +38,8 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterTensorKernels(*r);
     RegisterReduceKernels(*r);
     RegisterQuantKernels(*r);
-    return r;
     RegisterStringKernels(*r);
+    return r;
   }();
   return *reg;
 }

@@ -44,10 +44,10 @@ absl::Status FoldConstants(Graph& g, const NodeEvaluator& eval, PassStats& stats
     }
     for (size_t o = 0; o < n.outputs.size(); ++o) {
       if (n.outputs[o] == kNoValue) continue;
+      results[o]->OwnStrings();  // the evaluator's strings last only until its next call
       Value& v = g.values[n.outputs[o]];
       v.constant = results[o];
       v.producer = -1;
-      results[o]->OwnStrings();  // the evaluator's strings last only until its next call
       v.type.dtype = results[o]->dtype();
       v.type.has_shape = true;
       v.type.dims.clear();

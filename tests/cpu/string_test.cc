@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "backends/cpu/cpu_backend.h"
+#include "backends/cpu/cpu_partition.h"
 #include "backends/cpu/kernels/string_kernels.h"
 #include "backends/static_plan.h"
 #include "graph/string_store.h"
@@ -111,11 +113,9 @@ TEST(StringMovement, ExpandTileWhereSplit) {
             (Strings{"p", "p", "p", "q", "q", "q"}));
   EXPECT_EQ(Run1("Tile", {Strs({2}, {"u", "v"}), In<int64_t>({1}, {2}, true)}, {}, 13),
             (Strings{"u", "v", "u", "v"}));
-  EXPECT_EQ(
-      Run1("Where",
-           {Bools({3}, {1, 0, 1}), Strs({3}, {"x0", "x1", "x2"}), Strs({1}, {"y"})},
-           {}, 16),
-      (Strings{"x0", "y", "x2"}));
+  EXPECT_EQ(Run1("Where", {Bools({3}, {1, 0, 1}), Strs({3}, {"x0", "x1", "x2"}), Strs({1}, {"y"})},
+                 {}, 16),
+            (Strings{"x0", "y", "x2"}));
   auto r = RunNode("Split", {Strs({5}, {"a", "b", "c", "d", "e"}), In<int64_t>({2}, {2, 3}, true)},
                    A({{"axis", Int(0)}}), 18, 2);
   ASSERT_TRUE(r.ok()) << r.status();
@@ -264,6 +264,46 @@ TEST(StringLifetime, EachRunsStringsAreItsOwn) {
     EXPECT_EQ(std::string(graph::StringAt(outs[0], 1)),
               cpu::string_kernels::FormatFloatLikeNumpy(-base, 32));
   }
+}
+
+// A one-node Cast(float -> string) graph.
+std::shared_ptr<const graph::Graph> CastToStringGraph() {
+  auto g = std::make_shared<graph::Graph>();
+  g->opsets[""] = 21;
+  const int x = g->AddValue("x", {DType::kFloat32, true, {graph::Dim{2, ""}}});
+  const int y = g->AddValue("y");
+  g->inputs.push_back(x);
+  g->outputs.push_back(y);
+  graph::Node n;
+  n.name = "cast";
+  n.op_type = "Cast";
+  n.opset = 21;
+  n.attrs["to"] = Int(8);
+  n.inputs = {x};
+  n.outputs = {y};
+  g->nodes.push_back(n);
+  EXPECT_TRUE(g->TopoSort().ok());
+  return g;
+}
+
+TEST(StringLifetime, SharedPoolKeepsEveryRunsStrings) {
+  // A nested partition (control-flow body) writes into its enclosing run's pool, so strings of
+  // one iteration stay valid while later iterations run.
+  cpu::CpuBackend backend(1);
+  auto part = backend.Compile(CastToStringGraph(), {});
+  ASSERT_TRUE(part.ok()) << part.status();
+  graph::StringPool outer;
+  static_cast<cpu::CpuPartition*>(part->get())->ShareStringPool(&outer);
+  std::vector<float> a = {1.5f, 2.5f}, b = {-7.0f, 1e7f};
+  std::vector<graph::TensorView> first, second;
+  ASSERT_TRUE((*part)->Run({{DType::kFloat32, {2}, a.data()}}, first).ok());
+  std::vector<graph::StringElem> kept(graph::StringElems(first[0]),
+                                      graph::StringElems(first[0]) + 2);
+  ASSERT_TRUE((*part)->Run({{DType::kFloat32, {2}, b.data()}}, second).ok());
+  EXPECT_EQ(kept[0].view(), "1.5");
+  EXPECT_EQ(kept[1].view(), "2.5");
+  EXPECT_EQ(std::string(graph::StringAt(second[0], 1)), "1e+07");
+  EXPECT_GT(outer.bytes(), 0u);
 }
 
 TEST(StringPlan, GpuPlansRefuseStrings) {
