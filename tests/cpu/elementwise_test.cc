@@ -167,7 +167,9 @@ TEST(Elementwise, CastRoundsAndSaturates) {
                  {{"to", Int(static_cast<int>(DType::kBool))}});
   ASSERT_TRUE(b.ok()) << b.status();
   EXPECT_EQ(b->as<uint8_t>(), (std::vector<uint8_t>{0, 1, 1}));
-  auto s = RunOp("Cast", {x}, {{"to", Int(static_cast<int>(DType::kString))}});
+  // Casts to string are covered by tests/cpu/string_test.cc; an unknown target type stays
+  // unsupported.
+  auto s = RunOp("Cast", {x}, {{"to", Int(99)}});
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("unsupported operator"), std::string::npos);
 }
