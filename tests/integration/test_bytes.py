@@ -200,3 +200,52 @@ def test_bundled_simple_string_like_tritons_example_client():
         assert [list(t.shape) for t in md.outputs] == [[-1, 16], [-1, 16]]
     finally:
         assert s.stop() == 0, s.logs()
+
+
+def batched_string_model():
+    bang = helper.make_tensor("bang", TensorProto.STRING, [1], [b"!"])
+    g = helper.make_graph(
+        [helper.make_node("StringConcat", ["TEXT", "bang"], ["SHOUT"])], "strings_batched",
+        [helper.make_tensor_value_info("TEXT", TensorProto.STRING, ["N", 2])],
+        [helper.make_tensor_value_info("SHOUT", TensorProto.STRING, ["N", 2])],
+        initializer=[bang])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 20)])
+    m.ir_version = 9
+    return m.SerializeToString()
+
+
+def test_dynamic_batching_stacks_string_requests():
+    # Four requests held until all four are queued (preferred size 4, long delay), stacked into
+    # one run: each gets its own rows back, the strings of the others never leak in.
+    import threading
+    cfg = ("max_batch_size: 8\n"
+           "dynamic_batching { preferred_batch_size: [ 4 ] max_queue_delay_microseconds: 5000000 }\n")
+    repo = make_repo(os.path.join(SHARED, "models"), {"sb": (batched_string_model(), cfg)})
+    s = Socd(SOCD, repo)
+    try:
+        rows = [np.array([[("r%d-%d" % (i, j)).encode() * (i + 1) for j in range(2)]],
+                         dtype=np.object_) for i in range(4)]
+        out = [None] * 4
+        barrier = threading.Barrier(4)
+
+        def run(i):
+            c = grpcclient.InferenceServerClient(s.url)
+            inp = grpcclient.InferInput("TEXT", [1, 2], "BYTES")
+            inp.set_data_from_numpy(rows[i])
+            barrier.wait()
+            out[i] = c.infer("sb", [inp]).as_numpy("SHOUT")
+            c.close()
+
+        ts = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(timeout=60)
+        for i in range(4):
+            assert out[i].tolist() == [[v + b"!" for v in rows[i][0]]]
+        st = s.client.get_inference_statistics("sb", as_json=True)["model_stats"][0]
+        sizes = {int(b["batch_size"]): int(b["compute_infer"].get("count", 0))
+                 for b in st.get("batch_stats", [])}
+        assert sizes == {4: 1}, st
+    finally:
+        assert s.stop() == 0, s.logs()
