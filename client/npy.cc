@@ -1,4 +1,6 @@
 // Minimal .npy reader/writer for socctl's --input/--output files.
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -65,6 +67,12 @@ absl::StatusOr<Tensor> ReadNpy(const std::string& path) {
   Tensor t;
   for (const auto& d : npy_impl::kDescrs)
     if (descr == absl::StrCat("'", d.npy, "'")) t.datatype = d.wire;
+  // numpy's fixed-width bytes ('|S5'): BYTES elements, trailing NULs dropped as numpy does.
+  size_t item = 0;
+  if (t.datatype.empty() && descr.rfind("'|S", 0) == 0 && descr.size() > 4) {
+    item = std::strtoull(descr.c_str() + 3, nullptr, 10);
+    if (item > 0) t.datatype = "BYTES";
+  }
   if (t.datatype.empty())
     return absl::InvalidArgumentError(absl::StrCat(path, ": unsupported dtype ", descr));
   std::string shape = npy_impl::Field(header, "shape");
@@ -75,17 +83,37 @@ absl::StatusOr<Tensor> ReadNpy(const std::string& path) {
     if (j == std::string::npos || shape[j] == ')') break;
     i = j + 1;
   }
-  size_t bytes = static_cast<size_t>(t.numel()) * ElementSize(t.datatype);
+  size_t bytes = static_cast<size_t>(t.numel()) * (item ? item : ElementSize(t.datatype));
   if (off + hlen + bytes > b.size())
     return absl::InvalidArgumentError(absl::StrCat(path, ": data truncated"));
   t.data = b.substr(off + hlen, bytes);
+  if (item) {
+    std::vector<std::string> elems;
+    for (size_t i = 0; i < bytes; i += item) {
+      std::string e = t.data.substr(i, item);
+      e.erase(e.find_last_not_of('\0') + 1);
+      elems.push_back(std::move(e));
+    }
+    t.data = EncodeBytes(elems);
+  }
   return t;
 }
 
 absl::Status WriteNpy(const std::string& path, const Tensor& t) {
-  const char* descr = nullptr;
+  std::string descr_s;
+  std::string payload = t.data;
   for (const auto& d : npy_impl::kDescrs)
-    if (t.datatype == d.wire) descr = d.npy;
+    if (t.datatype == d.wire) descr_s = d.npy;
+  if (t.datatype == "BYTES") {  // as numpy's fixed-width bytes, padded with NULs
+    auto elems = DecodeBytes(t.data);
+    if (!elems.ok()) return elems.status();
+    size_t item = 1;
+    for (const auto& e : *elems) item = std::max(item, e.size());
+    descr_s = absl::StrCat("|S", item);
+    payload.clear();
+    for (const auto& e : *elems) payload += e + std::string(item - e.size(), '\0');
+  }
+  const char* descr = descr_s.empty() ? nullptr : descr_s.c_str();
   if (!descr)
     return absl::InvalidArgumentError(absl::StrCat("cannot write ", t.datatype, " as .npy"));
   std::string shape = "(";
@@ -104,7 +132,7 @@ absl::Status WriteNpy(const std::string& path, const Tensor& t) {
   char le[2] = {static_cast<char>(hl & 0xff), static_cast<char>(hl >> 8)};
   f.write(le, 2);
   f << header;
-  f.write(t.data.data(), static_cast<std::streamsize>(t.data.size()));
+  f.write(payload.data(), static_cast<std::streamsize>(payload.size()));
   return f ? absl::OkStatus() : absl::DataLossError(absl::StrCat("write failed: ", path));
 }
 

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "client/metrics_fetch.h"
 #include "client/socctl_admin.h"
@@ -132,6 +133,9 @@ absl::StatusOr<std::vector<Tensor>> DefaultInputs(Client& c, const std::string& 
     Tensor t{i.name(), i.datatype(), {}, ""};
     for (int64_t d : i.shape()) t.shape.push_back(d < 0 ? 1 : d);
     t.data.assign(static_cast<size_t>(t.numel()) * socd::client::ElementSize(t.datatype), '\0');
+    // BYTES: "0" per element, the string form of the zeros the numeric types get.
+    if (t.datatype == "BYTES")
+      t.data = socd::client::EncodeBytes(std::vector<std::string>(t.numel(), "0"));
     ins.push_back(std::move(t));
   }
   return ins;
@@ -175,6 +179,14 @@ int Infer(Client& c, const Opts& o) {
     if (o.json) {
       std::printf("%s{\"name\":\"%s\",\"datatype\":\"%s\",\"shape\":[%s]", k ? "," : "",
                   Esc(t.name).c_str(), t.datatype.c_str(), shape.c_str());
+      if (t.datatype == "BYTES" && t.numel() <= 16) {
+        auto elems = socd::client::DecodeBytes(t.data);
+        if (!elems.ok()) return Fail(elems.status());
+        std::printf(",\"values\":[");
+        for (size_t i = 0; i < elems->size(); ++i)
+          std::printf("%s\"%s\"", i ? "," : "", Esc((*elems)[i]).c_str());
+        std::printf("]");
+      }
       if (t.datatype == "FP32" && t.numel() <= 16) {
         std::printf(",\"values\":[");
         for (int64_t i = 0; i < t.numel(); ++i) {
@@ -187,6 +199,14 @@ int Infer(Client& c, const Opts& o) {
       std::printf("}");
     } else {
       std::printf("%s: %s[%s]", t.name.c_str(), t.datatype.c_str(), shape.c_str());
+      if (t.datatype == "BYTES") {
+        auto elems = socd::client::DecodeBytes(t.data);
+        if (!elems.ok()) return Fail(elems.status());
+        std::printf(" =");
+        for (size_t i = 0; i < std::min<size_t>(elems->size(), 8); ++i)
+          std::printf(" \"%s\"", absl::CEscape((*elems)[i]).c_str());
+        if (elems->size() > 8) std::printf(" ...");
+      }
       if (t.datatype == "FP32") {
         std::printf(" =");
         for (int64_t i = 0; i < std::min<int64_t>(t.numel(), 8); ++i) {

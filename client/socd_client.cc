@@ -19,6 +19,33 @@ size_t ElementSize(const std::string& dt) {
   return 0;
 }
 
+std::string EncodeBytes(const std::vector<std::string>& elements) {
+  std::string out;
+  for (const auto& e : elements) {
+    const uint32_t n = static_cast<uint32_t>(e.size());
+    const char len[4] = {static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff),
+                         static_cast<char>((n >> 16) & 0xff), static_cast<char>(n >> 24)};
+    out.append(len, 4);
+    out += e;
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> DecodeBytes(const std::string& wire) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < wire.size()) {
+    if (wire.size() - pos < 4) return absl::DataLossError("BYTES data: truncated length prefix");
+    uint32_t n = 0;
+    for (int i = 0; i < 4; ++i) n |= uint32_t{static_cast<uint8_t>(wire[pos + i])} << (8 * i);
+    pos += 4;
+    if (n > wire.size() - pos) return absl::DataLossError("BYTES data: element past the end");
+    out.push_back(wire.substr(pos, n));
+    pos += n;
+  }
+  return out;
+}
+
 absl::Status FromGrpc(const grpc::Status& s) {
   if (s.ok()) return absl::OkStatus();
   return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());

@@ -26,6 +26,10 @@ struct Tensor {
 // Bytes per element of a KServe datatype (0 for BYTES / unknown).
 size_t ElementSize(const std::string& datatype);
 
+// BYTES tensors travel as each element's 4-byte little-endian length and bytes (Tensor::data).
+std::string EncodeBytes(const std::vector<std::string>& elements);
+absl::StatusOr<std::vector<std::string>> DecodeBytes(const std::string& wire);
+
 class Client {
  public:
   // target: "unix:/run/socd/socd.sock", "unix:///abs/path" or "host:port".

@@ -249,3 +249,35 @@ def test_dynamic_batching_stacks_string_requests():
         assert sizes == {4: 1}, st
     finally:
         assert s.stop() == 0, s.logs()
+
+
+def test_socctl_infers_bytes_from_npy(tmp_path):
+    # socd's own client: BYTES inputs from numpy fixed-width bytes .npy files, outputs printed
+    # as strings (--json) and written back as .npy.
+    import json
+    import subprocess
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    s = Socd(SOCD, os.path.join(root, "deploy", "models"))
+    try:
+        a = np.array([[str(i).encode() for i in range(16)]], dtype="S")
+        b = np.array([[b"10"] * 16], dtype="S")
+        np.save(tmp_path / "a.npy", a)
+        np.save(tmp_path / "b.npy", b)
+        out = subprocess.run(
+            [os.environ["SOCCTL_BIN"], "--socket", s.sock, "--json", "infer", "simple_string",
+             "--input", "INPUT0=%s" % (tmp_path / "a.npy"), "--input",
+             "INPUT1=%s" % (tmp_path / "b.npy"), "--output-dir", str(tmp_path)],
+            capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+        outs = {o["name"]: o for o in json.loads(out.stdout)["outputs"]}
+        assert outs["OUTPUT0"]["datatype"] == "BYTES"
+        assert outs["OUTPUT0"]["values"] == [str(i + 10) for i in range(16)]
+        got = np.load(tmp_path / "OUTPUT1.npy")
+        assert got.tolist() == [[str(i - 10).encode() for i in range(16)]]
+        # No --input: "0" strings, the string form of the zeros numeric inputs get.
+        out = subprocess.run([os.environ["SOCCTL_BIN"], "--socket", s.sock, "infer",
+                              "simple_string"], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert 'OUTPUT0: BYTES[1,16] = "0" "0"' in out.stdout, out.stdout
+    finally:
+        assert s.stop() == 0, s.logs()
