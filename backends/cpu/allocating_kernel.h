@@ -5,6 +5,7 @@
 // like any other into planned outputs and checks that the run agrees.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -22,13 +23,25 @@ class AllocatingKernel : public Kernel {
                                      std::vector<std::shared_ptr<graph::Tensor>>& outputs) = 0;
 };
 
-// The dynamic path's step for a node whose shape inference failed with NeedsValue (`why`):
-// creates its kernel from `vals` and, if it is an AllocatingKernel, runs it, recording its
-// outputs in vals/views and keeping the tensors in `storage`. Any other node returns `why`.
-absl::Status RunNodeAllocating(const graph::Node& n, const absl::Status& why,
+// Kernels the dynamic path created for such nodes, kept across runs by node index: a
+// control-flow kernel depends only on its inputs' dtypes, so its compiled bodies (and their
+// plans) are reused from run to run instead of being compiled per run.
+struct AllocatingKernelCache {
+  struct Entry {
+    std::vector<DType> dtypes;
+    std::unique_ptr<Kernel> kernel;
+  };
+  std::map<int, Entry> by_node;
+};
+
+// The dynamic path's step for node `index` of the graph, whose shape inference failed with
+// NeedsValue (`why`): creates (or reuses from `cache`) its kernel from `vals` and, if it is an
+// AllocatingKernel, runs it, recording its outputs in vals/views and keeping the tensors in
+// `storage`. Any other node returns `why`.
+absl::Status RunNodeAllocating(const graph::Node& n, int index, const absl::Status& why,
                                std::vector<graph::InferredValue>& vals,
                                std::vector<TensorView>& views,
                                std::vector<std::shared_ptr<graph::Tensor>>& storage,
-                               ThreadPool* pool, int threads);
+                               ThreadPool* pool, int threads, AllocatingKernelCache& cache);
 
 }  // namespace socd::cpu

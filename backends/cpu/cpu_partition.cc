@@ -232,7 +232,9 @@ absl::Status CpuPartition::RunDynamic(const std::vector<TensorView>& inputs,
     if (auto s = graph::InferNode(n, ins, outs); !s.ok()) {
       // Control flow whose output shapes only running tells sizes its own outputs.
       if (!graph::IsNeedsValue(s)) return s;
-      auto r = RunNodeAllocating(n, s, vals, views, dynamic_storage_, &pool_, threads_);
+      const int index = static_cast<int>(&n - g.nodes.data());
+      auto r = RunNodeAllocating(n, index, s, vals, views, dynamic_storage_, &pool_, threads_,
+                                 allocating_kernels_);
       if (!r.ok()) return r;
       continue;
     }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "backends/backend.h"
+#include "backends/cpu/allocating_kernel.h"
 #include "backends/cpu/kernel.h"
 #include "backends/memory/unified_buffer.h"
 #include "backends/static_plan.h"
@@ -53,6 +54,7 @@ class CpuPartition : public backends::CompiledPartition {
   std::unique_ptr<memory::UnifiedBuffer> arena_;
   backends::RunStats stats_;
   std::vector<std::shared_ptr<graph::Tensor>> dynamic_storage_;
+  AllocatingKernelCache allocating_kernels_;  // control flow on the dynamic path
   graph::StringPool strings_;  // strings kernels created in the last run (outputs refer to it)
   graph::StringPool* shared_strings_ = nullptr;  // ShareStringPool
   graph::StringPool* pool_for_strings() { return shared_strings_ ? shared_strings_ : &strings_; }

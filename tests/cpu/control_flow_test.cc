@@ -49,6 +49,29 @@ TEST(ControlFlow, LoopCondStopsEarly) {
   }
 }
 
+TEST(ControlFlow, OneSessionRunsTheLoopAgainWithOtherInputs) {
+  // The dynamic path keeps the Loop's kernel (and its compiled body) across runs.
+  auto g = Import(CountingLoop());
+  ASSERT_TRUE(g.ok()) << g.status();
+  auto s = scheduler::Session::FromGraph(*std::move(g), scheduler::SessionOptions{});
+  ASSERT_TRUE(s.ok()) << s.status();
+  const bool yes = true;
+  for (int64_t m : {10, 2, 0, 3}) {
+    std::vector<graph::TensorView> in = {{DType::kInt64, {}, &m},
+                                         {DType::kBool, {}, const_cast<bool*>(&yes)}};
+    std::vector<graph::TensorView> out;
+    ASSERT_TRUE((*s)->Run(in, out).ok()) << m;
+    const int64_t trips = std::min<int64_t>(m, 4);
+    ASSERT_EQ(out[1].shape, (graph::Shape{trips})) << m;
+    int64_t sum = 0;
+    for (int64_t i = 0; i < trips; ++i) {
+      EXPECT_EQ(out[1].as<int64_t>()[i], i);
+      sum += i;
+    }
+    EXPECT_EQ(*out[0].as<int64_t>(), sum) << m;
+  }
+}
+
 TEST(ControlFlow, LoopStopsAtMaxTripCount) {
   auto out = RunModel(CountingLoop(), {Val<int64_t>({}, {2}), Bool(true)});
   ASSERT_TRUE(out.ok()) << out.status();

@@ -151,11 +151,11 @@ int64_t ReadInt64(const TensorView& v) { return *static_cast<const int64_t*>(v.d
 
 }  // namespace control_flow
 
-absl::Status RunNodeAllocating(const graph::Node& n, const absl::Status& why,
+absl::Status RunNodeAllocating(const graph::Node& n, int index, const absl::Status& why,
                                std::vector<graph::InferredValue>& vals,
                                std::vector<TensorView>& views,
                                std::vector<std::shared_ptr<graph::Tensor>>& storage,
-                               ThreadPool* pool, int threads) {
+                               ThreadPool* pool, int threads, AllocatingKernelCache& cache) {
   auto def = KernelRegistry::Get().Find(n);
   if (!def.ok()) return why;
   KernelInfo info{n, {}, {}, {}, {}, {}, threads};
@@ -172,9 +172,14 @@ absl::Status RunNodeAllocating(const graph::Node& n, const absl::Status& why,
     info.out_dtypes.push_back(DType::kUndefined);  // what running tells
     info.out_shapes.emplace_back();
   }
-  auto k = (*def)->create(info);
-  if (!k.ok()) return k.status();
-  auto* alloc = dynamic_cast<AllocatingKernel*>(k->get());
+  AllocatingKernelCache::Entry& e = cache.by_node[index];
+  if (!e.kernel || e.dtypes != info.in_dtypes) {
+    auto k = (*def)->create(info);
+    if (!k.ok()) return k.status();
+    e.kernel = *std::move(k);
+    e.dtypes = info.in_dtypes;
+  }
+  auto* alloc = dynamic_cast<AllocatingKernel*>(e.kernel.get());
   if (!alloc) return why;
   std::vector<std::shared_ptr<graph::Tensor>> outs;
   if (auto s = alloc->RunAllocating(io, outs); !s.ok()) return s;
