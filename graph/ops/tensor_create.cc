@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "graph/op_schema.h"
 #include "graph/ops/tensor_params.h"
+#include "graph/string_store.h"
 
 namespace socd::graph {
 namespace tensor_create_ops {
@@ -93,7 +94,9 @@ absl::Status InferNonZero(InferContext& ctx) {
   if (DTypeSize(t) == 0) return ctx.Unsupported("element type");
   int64_t nnz = 0;
   for (int64_t i = 0; i < (*v)->numel(); ++i) {
-    nnz += IsFloat(t) ? ReadFloat(**v, i) != 0 : ReadInt(**v, i) != 0;
+    nnz += t == DType::kString ? !StringAt(**v, i).empty()
+           : IsFloat(t)        ? ReadFloat(**v, i) != 0
+                               : ReadInt(**v, i) != 0;
   }
   ctx.set_output(0, DType::kInt64, {static_cast<int64_t>(ctx.input_rank(0)), nnz});
   return absl::OkStatus();

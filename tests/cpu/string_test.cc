@@ -123,6 +123,14 @@ TEST(StringMovement, ExpandTileWhereSplit) {
   EXPECT_EQ((*r)[1].strings, (Strings{"c", "d", "e"}));
 }
 
+TEST(StringCompare, NonZeroCountsNonEmptyStrings) {
+  // numpy's truth of a string; the empty piece of a split must count as empty too.
+  auto r = RunNode("NonZero", {Strs({2, 2}, {"a", "", "", "bc"})}, {}, 13);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ((*r)[0].shape, (Shape{2, 2}));
+  EXPECT_EQ((*r)[0].as<int64_t>(), (std::vector<int64_t>{0, 1, 0, 1}));
+}
+
 TEST(StringCompare, EqualBroadcastsAndComparesContents) {
   // Different storage, same bytes: equal. Embedded NUL and prefixes are not.
   auto r = RunNode(

@@ -110,7 +110,8 @@ absl::StatusOr<std::unique_ptr<Kernel>> CreateStringSplit(const KernelInfo& info
       if (static_cast<int64_t>(pieces.size()) > width)
         return absl::InternalError(absl::StrCat(who, ": more pieces than the planned width"));
       for (int64_t k = 0; k < width; ++k) {
-        y[i * width + k] = k < static_cast<int64_t>(pieces.size())
+        // Empty pieces are {nullptr, 0}, as every other empty string element.
+        y[i * width + k] = k < static_cast<int64_t>(pieces.size()) && !pieces[k].empty()
                                ? StringElem{pieces[k].data(), pieces[k].size()}
                                : StringElem{};
       }

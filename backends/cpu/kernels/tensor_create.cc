@@ -153,6 +153,11 @@ absl::StatusOr<std::unique_ptr<Kernel>> CreateTrilu(const KernelInfo& info) {
 }
 
 bool IsNonZero(const uint8_t* p, size_t es, DType t) {
+  if (t == DType::kString) {  // numpy's truth of a string: non-empty
+    graph::StringElem e;
+    std::memcpy(&e, p, sizeof e);
+    return e.size != 0;
+  }
   if (t == DType::kFloat16 || t == DType::kBFloat16) {
     uint16_t h;
     std::memcpy(&h, p, 2);
