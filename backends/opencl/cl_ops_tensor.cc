@@ -297,7 +297,7 @@ void RegisterTensorOps(ClOpTable& t) {
   t["Gather"] = {x::LowerGather, nullptr};
   t["Resize"] = {x::LowerResize, nullptr};
   t["Upsample"] = {x::LowerResize, nullptr};
-  for (const char* op : {"Shape", "Size", "Constant", "ConstantOfShape"})
+  for (const char* op : {"Shape", "Size", "Constant", "ConstantOfShape", "Range"})
     t[op] = {x::LowerPlanTimeOnly, nullptr};
 }
 

@@ -161,7 +161,13 @@ absl::StatusOr<std::vector<ClDispatch>> LowerWhere(const LowerCtx& c) {
 absl::StatusOr<std::vector<ClDispatch>> LowerTypedBinary(const LowerCtx& c) {
   namespace t = cl_ops_typed;
   if (auto s = t::CheckTypes(c); !s.ok()) return s;
-  const int op = t::BinaryCode(c.node.op_type);
+  int op = t::BinaryCode(c.node.op_type);
+  if (c.node.op_type == "Mod") {
+    op = c.node.GetInt("fmod", 0) != 0 ? 18 : 17;
+    for (size_t i = 0; i < c.num_in(); ++i)
+      if (c.has_in(i) && t::IsFloatingType(c.in_dtype(i)) && op == 17)
+        return c.Unimplemented("Mod of floats needs fmod=1");
+  }
   if (op < 0) return c.Unimplemented("no typed kernel");
   if (graph::NumElements(c.out_shape()) == 0) return std::vector<ClDispatch>{};
   std::vector<int> ins;
@@ -244,7 +250,7 @@ void RegisterTypedOps(ClOpTable& t) {
   t["Cast"] = {ct::LowerCast, nullptr};
   t["CastLike"] = {ct::LowerCast, nullptr};
   for (const char* op :
-       {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor"})
+       {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Mod"})
     t[op] = {LowerTypedBinary, nullptr};
   t["Where"] = {ct::LowerWhere, nullptr};
   t["Not"] = {ct::LowerNot, nullptr};

@@ -23,7 +23,9 @@ int Words(graph::DType t) {
 absl::Status Strided(const KernelContext& k, int src, int dst, graph::Shape dims,
                      std::vector<int64_t> sstr, std::vector<int64_t> dstr, int64_t sbase,
                      int64_t dbase, std::vector<Dispatch>& out) {
-  const int w = Words(k.dtype(dst));
+  const size_t es = graph::DTypeSize(k.dtype(dst));
+  // 8/16-bit elements: copied element by element (copy.comp's ESIZE path), strides unscaled.
+  const int w = es < 4 && es > 0 ? 1 : Words(k.dtype(dst));
   if (w == 0)
     return Unimplemented(k, absl::StrCat("element type ", graph::DTypeName(k.dtype(dst))));
   int64_t n = graph::NumElements(dims) * w;
@@ -54,6 +56,7 @@ absl::Status Strided(const KernelContext& k, int src, int dst, graph::Shape dims
   if (n > (int64_t{1} << 31) - 1) return Unimplemented(k, "too many elements");
   Dispatch d;
   d.shader = "copy";
+  if (es < 4) d.spec = {static_cast<int32_t>(es)};
   d.push.assign(22, 0);
   d.push[0] = I(n);
   d.push[1] = I(md.size());
@@ -289,6 +292,7 @@ const std::vector<OpEntry>& TensorOps() {
       {"Resize", BuildResize},         {"Upsample", BuildResize},
       {"Shape", BuildPlanTimeOnly},    {"Size", BuildPlanTimeOnly},
       {"Constant", BuildPlanTimeOnly}, {"ConstantOfShape", BuildPlanTimeOnly},
+      {"Range", BuildPlanTimeOnly},
   };
   return ops;
 }

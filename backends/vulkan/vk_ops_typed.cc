@@ -224,7 +224,13 @@ absl::Status BuildWhere(const KernelContext& k, std::vector<Dispatch>& out) {
 
 absl::Status BuildTypedBinary(const KernelContext& k, std::vector<Dispatch>& out) {
   if (auto s = vk_ops_typed::CheckTypes(k); !s.ok()) return s;
-  const int code = vk_ops_typed::BinaryCode(k.node.op_type);
+  int code = vk_ops_typed::BinaryCode(k.node.op_type);
+  if (k.node.op_type == "Mod") {
+    code = k.node.GetInt("fmod", 0) != 0 ? 18 : 17;
+    for (int v : k.in)
+      if (v != graph::kNoValue && vk_ops_typed::IsFloatingType(k.dtype(v)) && code == 17)
+        return Unimplemented(k, "Mod of floats needs fmod=1");
+  }
   if (code < 0) return Unimplemented(k, "no typed shader");
   const int y = k.out[0];
   const int64_t n = graph::NumElements(k.shape(y));
@@ -327,7 +333,7 @@ const std::vector<OpEntry>& TypedOps() {
     v.push_back({"Cast", vk_ops_typed::BuildCast});
     v.push_back({"CastLike", vk_ops_typed::BuildCast});
     for (const char* op :
-         {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor"})
+         {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Mod"})
       v.push_back({op, BuildTypedBinary});
     v.push_back({"Where", vk_ops_typed::BuildWhere});
     v.push_back({"Not", vk_ops_typed::BuildNot});

@@ -146,6 +146,8 @@ inline float tb_f(int op, float x, float y) {
     case 11: return x > y;
     case 12: return x <= y;
     case 13: return x >= y;
+    case 17: return x - y * floor(x / y);  // Mod, sign of the divisor
+    case 18: return fmod(x, y);            // Mod fmod=1, sign of the dividend
   }
   return x;
 }
@@ -175,6 +177,12 @@ inline long tb_i(int op, long x, long y) {
     case 14: return x & y;
     case 15: return x | y;
     case 16: return x ^ y;
+    case 17: {  // Mod: the remainder takes the divisor's sign
+      if (y == 0) return 0;
+      long r = x % y;
+      return (r != 0 && ((r < 0) != (y < 0))) ? r + y : r;
+    }
+    case 18: return y == 0 ? 0 : x % y;
   }
   return x;
 }
@@ -200,6 +208,7 @@ inline ulong tb_u(int op, ulong x, ulong y) {
     case 11: return x > y;
     case 12: return x <= y;
     case 13: return x >= y;
+    case 17: case 18: return y == 0 ? 0 : x % y;
   }
   return x;
 }
@@ -219,6 +228,8 @@ inline double tb_d(int op, double x, double y) {
     case 11: return x > y;
     case 12: return x <= y;
     case 13: return x >= y;
+    case 17: return x - y * floor(x / y);
+    case 18: return fmod(x, y);
   }
   return x;
 }

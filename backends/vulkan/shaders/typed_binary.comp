@@ -37,6 +37,8 @@ float op_f(float x, float y) {
     case 11: return x > y ? 1.0 : 0.0;
     case 12: return x <= y ? 1.0 : 0.0;
     case 13: return x >= y ? 1.0 : 0.0;
+    case 17: return x - y * floor(x / y);  // Mod, sign of the divisor
+    case 18: return x - y * trunc(x / y);  // Mod fmod=1, sign of the dividend
     default: return x;
   }
 }
@@ -54,6 +56,8 @@ double op_d(double x, double y) {
     case 11: return x > y ? 1.0LF : 0.0LF;
     case 12: return x <= y ? 1.0LF : 0.0LF;
     case 13: return x >= y ? 1.0LF : 0.0LF;
+    case 17: return x - y * floor(x / y);
+    case 18: return x - y * trunc(x / y);
     default: return x;
   }
 }
@@ -83,6 +87,12 @@ int64_t op_i(int64_t x, int64_t y) {
     case 14: return x & y;  // And (bool)
     case 15: return x | y;  // Or
     case 16: return x ^ y;  // Xor
+    case 17: {  // Mod: the remainder takes the divisor's sign (truncating division first)
+      if (y == 0L) return 0L;
+      int64_t r = x - (x / y) * y;
+      return (r != 0L && ((r < 0L) != (y < 0L))) ? r + y : r;
+    }
+    case 18: return y == 0L ? 0L : x - (x / y) * y;
     default: return x;
   }
 }
@@ -108,6 +118,7 @@ uint64_t op_u(uint64_t x, uint64_t y) {
     case 11: return x > y ? 1UL : 0UL;
     case 12: return x <= y ? 1UL : 0UL;
     case 13: return x >= y ? 1UL : 0UL;
+    case 17: case 18: return y == 0UL ? 0UL : x % y;
     default: return x;
   }
 }
