@@ -107,6 +107,21 @@ TEST(StringMovement, GatherSliceConcat) {
             (Strings{"a", "b", "c", "d", "e", "f"}));
 }
 
+TEST(StringMovement, ElementwiseIndexingOps) {
+  EXPECT_EQ(Run1("GatherElements",
+                 {Strs({2, 2}, {"a", "b", "c", "d"}), In<int64_t>({2, 2}, {1, 0, 0, 0})},
+                 A({{"axis", Int(1)}}), 13),
+            (Strings{"b", "a", "c", "c"}));
+  EXPECT_EQ(
+      Run1("ScatterND",
+           {Strs({4}, {"w", "x", "y", "z"}), In<int64_t>({2, 1}, {3, 0}), Strs({2}, {"Z", "W"})},
+           {}, 18),
+      (Strings{"W", "x", "y", "Z"}));
+  EXPECT_EQ(Run1("DepthToSpace", {Strs({1, 4, 1, 1}, {"0", "1", "2", "3"})},
+                 A({{"blocksize", Int(2)}}), 13),
+            (Strings{"0", "1", "2", "3"}));
+}
+
 TEST(StringMovement, ExpandTileWhereSplit) {
   Shape s;
   EXPECT_EQ(Run1("Expand", {Strs({2, 1}, {"p", "q"}), In<int64_t>({2}, {2, 3}, true)}, {}, 13, &s),
