@@ -194,7 +194,6 @@ absl::Status BuildResize(const KernelContext& k, std::vector<Dispatch>& out) {
   if (k.dtype(k.in[0]) != graph::DType::kFloat32) return Unimplemented(k, "non-float32 data");
   auto a = tp::ParseResizeAttrs(k.node);
   if (!a.ok()) return Unimplemented(k, std::string(a.status().message()));
-  if (a->mode == tp::ResizeMode::kCubic) return Unimplemented(k, "cubic mode");
   if (a->antialias) return Unimplemented(k, "antialias");
   int coord = 0;
   switch (a->coord) {
@@ -212,6 +211,9 @@ absl::Status BuildResize(const KernelContext& k, std::vector<Dispatch>& out) {
       break;
     case tp::CoordMode::kTfHalfPixelForNn:
       coord = 4;
+      break;
+    case tp::CoordMode::kHalfPixelSymmetric:
+      coord = 5;
       break;
     default:
       return Unimplemented(k, "coordinate transformation mode");
@@ -265,10 +267,14 @@ absl::Status BuildResize(const KernelContext& k, std::vector<Dispatch>& out) {
             I(g->out[r - 1]),
             FloatBits(static_cast<float>(g->scales[r - 2])),
             FloatBits(static_cast<float>(g->scales[r - 1])),
-            a->mode == tp::ResizeMode::kLinear ? 1 : 0,
+            a->mode == tp::ResizeMode::kLinear  ? 1
+            : a->mode == tp::ResizeMode::kCubic ? 2
+                                                : 0,
             coord,
             nearest[0],
-            nearest[1]};
+            nearest[1],
+            FloatBits(static_cast<float>(a->cubic_a)),
+            a->exclude_outside ? 1 : 0};
   d.bindings = {{k.in[0]}, {k.out[0]}};
   d.label = k.node.Describe();
   Groups1D(d, n);
