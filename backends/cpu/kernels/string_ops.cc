@@ -56,6 +56,8 @@ absl::Status CheckStringInputs(const KernelInfo& info, size_t n) {
   return absl::OkStatus();
 }
 
+constexpr uint64_t kMaxConcatBytes = uint64_t{1} << 30;
+
 absl::StatusOr<std::unique_ptr<Kernel>> CreateStringConcat(const KernelInfo& info) {
   if (auto s = CheckStringInputs(info, 2); !s.ok()) return s;
   auto a = BroadcastOffsets(info.in_shapes[0], info.out_shapes[0]);
@@ -65,6 +67,14 @@ absl::StatusOr<std::unique_ptr<Kernel>> CreateStringConcat(const KernelInfo& inf
     const StringElem* x = graph::StringElems(io.inputs[0]);
     const StringElem* y = graph::StringElems(io.inputs[1]);
     StringElem* out = graph::MutableStringElems(io.outputs[0]);
+    // Broadcasting repeats characters the plan never sees (the arena holds only views): a
+    // 1 MB constant joined to a client's [1e6] input would be a terabyte. Refuse before writing.
+    uint64_t total = 0;
+    for (size_t i = 0; i < a.size(); ++i) total += x[a[i]].size + y[b[i]].size;
+    if (total > kMaxConcatBytes) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "StringConcat would create ", total, " bytes of strings (limit ", kMaxConcatBytes, ")"));
+    }
     std::string joined;
     for (size_t i = 0; i < a.size(); ++i) {
       joined.assign(x[a[i]].view().data(), x[a[i]].view().size());
