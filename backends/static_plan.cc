@@ -27,6 +27,11 @@ absl::StatusOr<StaticPlan> BuildStaticPlan(const graph::Graph& g,
             absl::StrCat("value '", g.values[v].name,
                          "' is a string tensor; strings run on the CPU backend only"));
       }
+      if (p.vals[v].dtype == graph::DType::kHandle) {  // its objects live in host memory
+        return absl::UnimplementedError(
+            absl::StrCat("value '", g.values[v].name,
+                         "' is a sequence/optional value; those run on the CPU backend only"));
+      }
     }
   }
   const int nv = static_cast<int>(g.values.size());

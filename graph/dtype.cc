@@ -28,6 +28,8 @@ size_t DTypeSize(DType t) {
       return 4;
     case DType::kUInt64:
       return 8;
+    case DType::kHandle:
+      return 8;  // a pointer to a HandleObject (graph/sequence_type.h)
     case DType::kString:
       return 16;  // a StringElem view (graph/string_store.h); the characters live elsewhere
     case DType::kBFloat16:
@@ -100,6 +102,8 @@ const char* DTypeName(DType t) {
       return "uint2";
     case DType::kInt2:
       return "int2";
+    case DType::kHandle:
+      return "sequence/optional";
   }
   return "unknown-dtype";
 }

@@ -34,6 +34,9 @@ enum class DType : int32_t {
   kFloat8E8M0 = 24,
   kUInt2 = 25,
   kInt2 = 26,
+  // Not an ONNX element type: one element is a pointer to the run-time form of a sequence or
+  // optional value (graph/sequence_type.h), so such values are planned as 8-byte scalars.
+  kHandle = 1000,
 };
 
 // Bytes per element in socd's memory (1 for the sub-byte types, which socd holds unpacked;

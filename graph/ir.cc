@@ -3,10 +3,12 @@
 #include <deque>
 
 #include "absl/strings/str_cat.h"
+#include "graph/sequence_type.h"
 
 namespace socd::graph {
 
 std::string TensorType::ToString() const {
+  if (container) return container->ToString();
   std::string s(DTypeName(dtype));
   if (!has_shape) return s + "[?]";
   s += "[";

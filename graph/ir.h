@@ -24,10 +24,14 @@ struct Dim {
   bool is_static() const { return value >= 0; }
 };
 
+struct ContainerType;  // graph/sequence_type.h
+
 struct TensorType {
   DType dtype = DType::kUndefined;
   bool has_shape = false;  // false: rank unknown
   std::vector<Dim> dims;
+  // Set for sequence/optional values (dtype kHandle, a scalar): what the handle holds.
+  std::shared_ptr<const ContainerType> container;
   std::string ToString() const;
 };
 

@@ -1,6 +1,7 @@
 #include "graph/onnx_import.h"
 
 #include "graph/minifloat.h"
+#include "graph/sequence_type.h"
 #include "graph/subgraph.h"
 
 #include <cstring>
@@ -17,14 +18,37 @@ namespace {
 
 absl::Status Bad(const std::string& what) { return absl::InvalidArgumentError(what); }
 
+absl::StatusOr<TensorType> ConvertType(const onnx::TypeProto& tp, const std::string& name);
+
+// sequence(tensor), optional(tensor) and optional(sequence(tensor)): what the CPU runtime holds
+// (graph/sequence_type.h). Deeper nestings are refused.
+absl::StatusOr<TensorType> ConvertContainerType(const onnx::TypeProto& tp,
+                                                const std::string& name) {
+  const bool seq = tp.has_sequence_type();
+  const onnx::TypeProto& et = seq ? tp.sequence_type().elem_type() : tp.optional_type().elem_type();
+  auto elem = ConvertType(et, name);
+  if (!elem.ok()) return elem.status();
+  const bool elem_seq = elem->container && elem->container->kind == ContainerType::Kind::kSequence;
+  if (elem->container && (seq || !elem_seq || elem->container->elem.container)) {
+    return absl::UnimplementedError(absl::StrCat("value '", name,
+                                                 "': ", seq ? "sequence(" : "optional(",
+                                                 elem->ToString(), ") is not supported"));
+  }
+  ContainerType c;
+  c.kind = seq ? ContainerType::Kind::kSequence : ContainerType::Kind::kOptional;
+  c.elem = *std::move(elem);
+  return HandleType(std::move(c));
+}
+
 absl::StatusOr<TensorType> ConvertType(const onnx::TypeProto& tp, const std::string& name) {
   TensorType t;
+  if (tp.has_sequence_type() || tp.has_optional_type()) return ConvertContainerType(tp, name);
   if (!tp.has_tensor_type()) {
     if (tp.value_case() == onnx::TypeProto::VALUE_NOT_SET) return t;  // untyped: infer later
     return absl::UnimplementedError(
         absl::StrCat("value '", name,
-                     "': only tensor types are supported (sequence/map/optional "
-                     "values are not)"));
+                     "': only tensor, sequence and optional types are supported (map and "
+                     "sparse values are not)"));
   }
   const auto& tt = tp.tensor_type();
   if (tt.elem_type() != 0 && !IsKnownDType(tt.elem_type())) {
@@ -489,7 +513,7 @@ absl::Status ImportGraphInto(const onnx::GraphProto& gp, const ImportOptions& op
     }
     if (v < 0) return Bad(absl::StrCat("graph output '", out.name(), "' is never produced"));
     auto tt = ConvertType(out.type(), out.name());
-    // A body returning a sequence/optional value cannot be run on tensors only: say so here.
+    // A body returning a value socd cannot hold (a map) cannot be run: say so here.
     if (outer && !tt.ok()) return tt.status();
     if (tt.ok() && g.values[v].type.dtype == DType::kUndefined) g.values[v].type = *tt;
     g.outputs.push_back(v);

@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "graph/sequence_type.h"
 
 namespace socd::graph {
 namespace {
@@ -64,6 +65,7 @@ const OpRegistry& OpRegistry::Get() {
     RegisterReduceOps(*r);
     RegisterQuantOps(*r);
     RegisterStringOps(*r);
+    RegisterSequenceOps(*r);
     return r;
   }();
   return *reg;

@@ -28,6 +28,7 @@ void StringPool::Clear() {
   // Blocks are freed, not recycled: a view that outlives its run then points at freed memory,
   // which ASan reports, instead of at a later run's characters, which nothing would.
   blocks_.clear();
+  objects_.clear();
   used_ = 0;
   cap_ = 0;
   bytes_ = 0;

@@ -51,6 +51,13 @@ class StringPool {
   StringPool& operator=(const StringPool&) = delete;
 
   StringElem Add(absl::string_view s);
+  // Keeps an object alive until Clear(): the run-time form of sequence/optional values
+  // (graph/sequence_type.h), whose handles obey the same lifetime rule as string views.
+  template <typename T>
+  const T* Keep(std::shared_ptr<const T> obj) {
+    objects_.push_back(obj);
+    return obj.get();
+  }
   void Clear();
   size_t bytes() const { return bytes_; }  // characters held
 
@@ -59,6 +66,7 @@ class StringPool {
   size_t used_ = 0;  // bytes used in blocks_.back()
   size_t cap_ = 0;   // capacity of blocks_.back()
   size_t bytes_ = 0;
+  std::vector<std::shared_ptr<const void>> objects_;  // Keep
 };
 
 // Element access on a string view (dtype kString).

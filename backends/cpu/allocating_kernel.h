@@ -37,11 +37,12 @@ struct AllocatingKernelCache {
 // The dynamic path's step for node `index` of the graph, whose shape inference failed with
 // NeedsValue (`why`): creates (or reuses from `cache`) its kernel from `vals` and, if it is an
 // AllocatingKernel, runs it, recording its outputs in vals/views and keeping the tensors in
-// `storage`. Any other node returns `why`.
+// `storage`. Any other node returns `why`. `strings` is the run's pool (KernelIo::strings).
 absl::Status RunNodeAllocating(const graph::Node& n, int index, const absl::Status& why,
                                std::vector<graph::InferredValue>& vals,
                                std::vector<TensorView>& views,
                                std::vector<std::shared_ptr<graph::Tensor>>& storage,
-                               ThreadPool* pool, int threads, AllocatingKernelCache& cache);
+                               ThreadPool* pool, int threads, AllocatingKernelCache& cache,
+                               graph::StringPool* strings);
 
 }  // namespace socd::cpu

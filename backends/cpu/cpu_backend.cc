@@ -1,5 +1,7 @@
 #include "backends/cpu/cpu_backend.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "backends/cpu/cpu_features.h"
 #include "backends/cpu/cpu_partition.h"
@@ -36,6 +38,12 @@ absl::Status EvaluateNode(const graph::Node& node, const std::vector<graph::Tens
                           std::vector<graph::TensorView>& outputs) {
   auto def = KernelRegistry::Get().Find(node);
   if (!def.ok()) return def.status();
+  // A sequence/optional handle would point into this call's short-lived pool: such values are
+  // never folded or computed at plan time.
+  auto handle = [](const graph::TensorView& v) { return v.dtype == graph::DType::kHandle; };
+  if (std::any_of(inputs.begin(), inputs.end(), handle) ||
+      std::any_of(outputs.begin(), outputs.end(), handle))
+    return absl::UnimplementedError("sequence/optional values are not evaluated ahead of a run");
   KernelInfo info{node, {}, {}, {}, {}, {}, 1};
   for (const auto& in : inputs) {
     info.in_dtypes.push_back(in.dtype);

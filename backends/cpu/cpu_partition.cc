@@ -234,7 +234,7 @@ absl::Status CpuPartition::RunDynamic(const std::vector<TensorView>& inputs,
       if (!graph::IsNeedsValue(s)) return s;
       const int index = static_cast<int>(&n - g.nodes.data());
       auto r = RunNodeAllocating(n, index, s, vals, views, dynamic_storage_, &pool_, threads_,
-                                 allocating_kernels_);
+                                 allocating_kernels_, pool_for_strings());
       if (!r.ok()) return r;
       continue;
     }

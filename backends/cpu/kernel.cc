@@ -39,6 +39,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterReduceKernels(*r);
     RegisterQuantKernels(*r);
     RegisterStringKernels(*r);
+    RegisterSequenceKernels(*r);
     return r;
   }();
   return *reg;

@@ -97,5 +97,6 @@ void RegisterNnKernels(KernelRegistry& r);
 void RegisterTensorKernels(KernelRegistry& r);
 void RegisterReduceKernels(KernelRegistry& r);
 void RegisterQuantKernels(KernelRegistry& r);
+void RegisterSequenceKernels(KernelRegistry& r);  // Sequence*, Optional* (sequence_ops.cc)
 
 }  // namespace socd::cpu

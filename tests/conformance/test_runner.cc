@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "graph/onnx_import.h"
+#include "graph/sequence_io.h"
 #include "graph/tensor_compare.h"
 #include "scheduler/session.h"
 
@@ -84,11 +85,13 @@ bool RunDataSet(scheduler::Session& session, const fs::path& set, const std::str
   }
   // By position, as ONNX's runner feeds them; by name only if every file names a model input
   // (then the order of graph inputs after socd's import cannot matter).
-  std::vector<std::shared_ptr<graph::Tensor>> by_pos;
-  std::map<std::string, std::shared_ptr<graph::Tensor>> by_name;
-  for (const auto& f : in_files) {
+  // Sequence/optional inputs are SequenceProto/OptionalProto files, read as the model input at
+  // the same position declares (graph/sequence_io.h).
+  std::vector<graph::DataValue> by_pos;
+  std::map<std::string, graph::DataValue> by_name;
+  for (size_t k = 0; k < in_files.size(); ++k) {
     std::string name;
-    auto t = graph::ReadTensorProtoFile(f.string(), &name);
+    auto t = graph::ReadValueFile(in_files[k].string(), model_inputs[k]->type, &name);
     if (!t.ok()) return fail(std::string(t.status().message()));
     by_pos.push_back(*t);
     if (!name.empty()) by_name[name] = *t;
@@ -97,7 +100,7 @@ bool RunDataSet(scheduler::Session& session, const fs::path& set, const std::str
   for (size_t k = 0; k < model_inputs.size(); ++k) {
     auto it = by_name.find(model_inputs[k]->name);
     const bool use_name = by_name.size() == in_files.size() && it != by_name.end();
-    inputs.push_back((use_name ? it->second : by_pos[k])->view());
+    inputs.push_back((use_name ? it->second : by_pos[k]).tensor->view());
   }
   std::vector<graph::TensorView> outputs;
   if (auto s = session.Run(inputs, outputs); !s.ok()) {
@@ -113,10 +116,15 @@ bool RunDataSet(scheduler::Session& session, const fs::path& set, const std::str
   }
   graph::CompareResult cmp;
   for (size_t k = 0; k < out_files.size(); ++k) {
-    auto want = graph::ReadTensorProtoFile(out_files[k].string());
+    const graph::Value& out = *session.outputs()[k];
+    auto want = graph::ReadValueFile(out_files[k].string(), out.type);
     if (!want.ok()) return fail(std::string(want.status().message()));
-    graph::CompareInto(absl::StrCat("output ", k, " '", session.outputs()[k]->name, "'"),
-                       outputs[k], (*want)->view(), opts.rtol, opts.atol, cmp);
+    const std::string what = absl::StrCat("output ", k, " '", out.name, "'");
+    if (out.type.container) {
+      graph::CompareHandleInto(what, outputs[k], want->object.get(), opts.rtol, opts.atol, cmp);
+    } else {
+      graph::CompareInto(what, outputs[k], want->tensor->view(), opts.rtol, opts.atol, cmp);
+    }
   }
   r.max_abs_err = std::max(r.max_abs_err, cmp.max_abs_err);
   if (!cmp.passed) return fail(cmp.message);

@@ -177,15 +177,17 @@ TEST(SubgraphImport, IfBranchWithWrongOutputCountIsAClearError) {
   EXPECT_TRUE(Has(g.status(), "subgraph 'else_branch' has 2 outputs, expected 1")) << g.status();
 }
 
-TEST(SubgraphImport, SequenceValuedBodyIsRefusedAsUnsupported) {
+// Sequence/optional body outputs are supported (graph/sequence_type.h); a map is not.
+TEST(SubgraphImport, MapValuedBodyIsRefusedAsUnsupported) {
   onnx::ModelProto m = NestedModel();
   auto* else_b = m.mutable_graph()->mutable_node(0)->mutable_attribute(1)->mutable_g();
-  auto* seq = else_b->mutable_output(0)->mutable_type()->mutable_sequence_type();
-  seq->mutable_elem_type()->mutable_tensor_type()->set_elem_type(TensorProto::FLOAT);
+  auto* map = else_b->mutable_output(0)->mutable_type()->mutable_map_type();
+  map->set_key_type(TensorProto::INT64);
+  map->mutable_value_type()->mutable_tensor_type()->set_elem_type(TensorProto::FLOAT);
   auto g = Import(m);
   ASSERT_FALSE(g.ok());
   EXPECT_EQ(g.status().code(), absl::StatusCode::kUnimplemented) << g.status();
-  EXPECT_TRUE(Has(g.status(), "only tensor types are supported")) << g.status();
+  EXPECT_TRUE(Has(g.status(), "map and sparse values are not")) << g.status();
   EXPECT_TRUE(Has(g.status(), "subgraph 'else_branch'")) << g.status();
 }
 

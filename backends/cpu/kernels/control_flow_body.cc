@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/cpu/cpu_backend.h"
+#include "backends/cpu/cpu_partition.h"
 #include "backends/memory/copy.h"
 #include "graph/op_schema.h"
 #include "graph/subgraph.h"
@@ -36,7 +37,8 @@ absl::StatusOr<std::unique_ptr<BodyRunner>> BodyRunner::Create(const KernelInfo&
 }
 
 absl::Status BodyRunner::Run(const std::vector<TensorView>& inputs,
-                             std::vector<TensorView>& outputs) {
+                             std::vector<TensorView>& outputs, graph::StringPool* run_pool) {
+  if (auto* cpu = dynamic_cast<CpuPartition*>(partition_.get())) cpu->ShareStringPool(run_pool);
   return partition_->Run(inputs, outputs);
 }
 
@@ -155,12 +157,14 @@ absl::Status RunNodeAllocating(const graph::Node& n, int index, const absl::Stat
                                std::vector<graph::InferredValue>& vals,
                                std::vector<TensorView>& views,
                                std::vector<std::shared_ptr<graph::Tensor>>& storage,
-                               ThreadPool* pool, int threads, AllocatingKernelCache& cache) {
+                               ThreadPool* pool, int threads, AllocatingKernelCache& cache,
+                               graph::StringPool* strings) {
   auto def = KernelRegistry::Get().Find(n);
   if (!def.ok()) return why;
   KernelInfo info{n, {}, {}, {}, {}, {}, threads};
   KernelIo io;
   io.pool = pool;
+  io.strings = strings;
   for (int v : n.inputs) {
     const bool none = v == graph::kNoValue;
     info.in_dtypes.push_back(none ? DType::kUndefined : vals[v].dtype);

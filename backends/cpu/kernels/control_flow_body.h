@@ -23,7 +23,10 @@ class BodyRunner {
                                                             const std::vector<DType>& dtypes);
   // Runs the body once. `outputs` view the body's arena, its inputs or its constants: valid
   // until the next Run, so a caller keeping a value across iterations copies it out first.
-  absl::Status Run(const std::vector<TensorView>& inputs, std::vector<TensorView>& outputs);
+  // Sequence/optional objects the body makes go to `run_pool` (the enclosing run's, KernelIo::
+  // strings), so a handle carried to the next iteration or returned stays valid.
+  absl::Status Run(const std::vector<TensorView>& inputs, std::vector<TensorView>& outputs,
+                   graph::StringPool* run_pool);
   const graph::Graph& graph() const { return *graph_; }
 
  private:

@@ -29,7 +29,7 @@ class IfKernel : public AllocatingKernel {
     BodyRunner& branch = ReadBool(io.inputs[0]) ? *then_ : *else_;
     std::vector<TensorView> in(io.inputs.begin() + 1, io.inputs.end());  // the implicit inputs
     std::vector<TensorView> out;
-    if (auto s = branch.Run(in, out); !s.ok()) return s;
+    if (auto s = branch.Run(in, out, io.strings); !s.ok()) return s;
     for (size_t k = 0; k < out.size(); ++k)
       if (auto s = sink.Put(k, out[k]); !s.ok()) return s;
     return absl::OkStatus();

@@ -54,7 +54,7 @@ absl::Status LoopKernel::Execute(const KernelIo& io, OutputSink& sink) {
     *iter.as<int64_t>() = trips;
     *cond_in.as<uint8_t>() = 1;
     for (size_t k = 0; k < carried_; ++k) in[2 + k] = state[k].view();
-    if (auto s = body_->Run(in, out); !s.ok()) return s;
+    if (auto s = body_->Run(in, out, io.strings); !s.ok()) return s;
     if (out[0].dtype != DType::kBool || out[0].numel() != 1)
       return absl::InvalidArgumentError(
           absl::StrCat(node_.Describe(), ": the body's condition output is not one bool"));

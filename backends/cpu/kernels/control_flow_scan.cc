@@ -83,7 +83,7 @@ absl::Status ScanKernel::ScanOnce(const std::vector<TensorView>& states,
     for (size_t k = 0; k < states_; ++k) in[k] = state[k].view();
     for (size_t j = 0; j < scans_; ++j)
       in[states_ + j] = SliceAt(seqs[j], axes[j], in_dirs_[j] ? len - 1 - t : t, scratch_[j]);
-    if (auto s = body_->Run(in, out); !s.ok()) return s;
+    if (auto s = body_->Run(in, out, /*run_pool=*/nullptr); !s.ok()) return s;
     for (size_t k = 0; k < states_; ++k) state[k].Update(out[k]);
     for (size_t k = 0; k < outs; ++k) {
       const TensorView& v = out[states_ + k];
@@ -201,6 +201,10 @@ absl::StatusOr<std::unique_ptr<Kernel>> CreateScan(const KernelInfo& info) {
   for (size_t i = first; i < n.inputs.size(); ++i) {
     if (i < explicit_in && !info.has_input(i))
       return info.Error("state and scan inputs cannot be omitted");
+    // A Scan body runs on its own pool (ScanOnce passes none), so a sequence/optional state
+    // would point at objects its next iteration frees.
+    if (i < first + states && info.in_dtypes[i] == DType::kHandle)
+      return info.Unsupported("sequence/optional Scan state values");
     dtypes.push_back(info.in_dtypes[i]);
   }
   auto body = BodyRunner::Create(info, "body", dtypes);
