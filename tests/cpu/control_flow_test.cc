@@ -209,6 +209,40 @@ TEST(ControlFlow, Scan8ScansEachBatchItem) {
   EXPECT_EQ((*out)[1].as<float>(), (std::vector<float>{1, 3, 6, 110, 130, 160}));
 }
 
+TEST(ControlFlow, FusionRunsInsideBodies) {
+  // Loop body: a = Relu(a x W), W a body initializer: the Relu folds into the MatMul.
+  onnx::ModelProto m = Model(13);
+  auto* g = m.mutable_graph();
+  In(g, "a0", TensorProto::FLOAT, {1, 2});
+  Int64Init(g, "two", {}, {2});
+  auto* loop = Op(g, "Loop", {"two", "", "a0"}, {"a"}, "loop");
+  auto* b = Body(loop, "body");
+  FloatInit(b, "W", {2, 2}, {1.f, -1.f, 2.f, 1.f});
+  In(b, "i", TensorProto::INT64, {});
+  In(b, "c", TensorProto::BOOL, {});
+  In(b, "a_in", TensorProto::FLOAT, {1, 2});
+  Op(b, "Identity", {"c"}, {"c_out"});
+  Op(b, "MatMul", {"a_in", "W"}, {"p"});
+  Op(b, "Relu", {"p"}, {"a_out"});
+  Out(b, "c_out", TensorProto::BOOL, {});
+  Out(b, "a_out", TensorProto::FLOAT, {1, 2});
+  Out(g, "a", TensorProto::FLOAT, {1, 2});
+  auto gr = Import(m);
+  ASSERT_TRUE(gr.ok()) << gr.status();
+  auto s = scheduler::Session::FromGraph(*std::move(gr), scheduler::SessionOptions{});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_GE((*s)->load_stats().passes.fused, 1);
+  const graph::Graph* body = (*s)->graph().nodes[0].attrs.at("body").g.get();
+  ASSERT_NE(body, nullptr);
+  EXPECT_EQ(body->nodes.size(), 2u);  // Identity and the fused MatMul
+  float a0[2] = {1.f, 2.f};
+  std::vector<graph::TensorView> out;
+  ASSERT_TRUE((*s)->Run({{DType::kFloat32, {1, 2}, a0}}, out).ok());
+  // (1,2)xW = (5,1) -> (5,1)xW = (7,-4) -> Relu (7,0).
+  EXPECT_EQ(std::vector<float>(out[0].as<float>(), out[0].as<float>() + 2),
+            (std::vector<float>{7.f, 0.f}));
+}
+
 TEST(ControlFlow, BodyWithAnUnsupportedOperatorIsRefusedWithTheReason) {
   onnx::ModelProto m = CountingLoop();
   auto* body = m.mutable_graph()->mutable_node(0)->mutable_attribute(0)->mutable_g();
