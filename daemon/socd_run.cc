@@ -23,6 +23,7 @@
 #include "backends/opencl/opencl_backend.h"
 #include "backends/vulkan/vulkan_backend.h"
 #include "graph/onnx_import.h"
+#include "graph/sequence_io.h"
 #include "graph/tensor_compare.h"
 #include "scheduler/session.h"
 
@@ -202,6 +203,8 @@ int main(int argc, char** argv) {
   // Inputs: from --inputs DIR, else the --check DIR's inputs, else deterministic random.
   std::string in_dir = !a.inputs_dir.empty() ? a.inputs_dir : a.check_dir;
   std::vector<std::shared_ptr<Tensor>> inputs;
+  // The objects behind sequence/optional inputs (graph/sequence_io.h), alive for every run.
+  std::vector<std::shared_ptr<const socd::graph::HandleObject>> input_objects;
   auto model_inputs = session.inputs();
   if (!in_dir.empty()) {
     auto files = DataFiles(in_dir, "input");
@@ -214,13 +217,14 @@ int main(int argc, char** argv) {
     std::map<std::string, std::shared_ptr<Tensor>> by_name;
     for (size_t k = 0; k < files.size(); ++k) {
       std::string name;
-      auto t = socd::graph::ReadTensorProtoFile(files[k], &name);
+      auto t = socd::graph::ReadValueFile(files[k], model_inputs[k]->type, &name);
       if (!t.ok()) {
         std::fprintf(stderr, "socd-run: %s\n", std::string(t.status().message()).c_str());
         return 2;
       }
-      by_order[k] = *t;
-      if (!name.empty()) by_name[name] = *t;
+      input_objects.push_back(t->object);
+      by_order[k] = t->tensor;
+      if (!name.empty()) by_name[name] = t->tensor;
     }
     for (size_t k = 0; k < model_inputs.size(); ++k) {
       auto it = by_name.find(model_inputs[k]->name);
@@ -230,6 +234,11 @@ int main(int argc, char** argv) {
   } else {
     std::mt19937 rng(1);
     for (const auto* v : model_inputs) {
+      if (v->type.container) {
+        std::fprintf(stderr, "socd-run: input '%s' is %s: give --inputs or --check\n",
+                     v->name.c_str(), v->type.ToString().c_str());
+        return 2;
+      }
       socd::graph::Shape shape;
       for (const auto& d : v->type.dims) {
         if (d.is_static())
@@ -296,14 +305,18 @@ int main(int argc, char** argv) {
                                  " output files, the model has ", outs.size(), " outputs");
     } else {
       for (size_t k = 0; k < files.size(); ++k) {
-        auto ref = socd::graph::ReadTensorProtoFile(files[k]);
+        const socd::graph::Value& out = *session.outputs()[k];
+        auto ref = socd::graph::ReadValueFile(files[k], out.type);
         if (!ref.ok()) {
           cmp.passed = false;
           cmp.message = std::string(ref.status().message());
           break;
         }
-        socd::graph::CompareInto(absl::StrCat("output ", k, " '", session.outputs()[k]->name, "'"),
-                                 outs[k], (*ref)->view(), 1e-3, 1e-4, cmp);
+        const std::string what = absl::StrCat("output ", k, " '", out.name, "'");
+        if (out.type.container)
+          socd::graph::CompareHandleInto(what, outs[k], ref->object.get(), 1e-3, 1e-4, cmp);
+        else
+          socd::graph::CompareInto(what, outs[k], ref->tensor->view(), 1e-3, 1e-4, cmp);
       }
     }
   }

@@ -3,6 +3,7 @@
 // carrying a sequence, through import, passes and a real Session.
 #include <gtest/gtest.h>
 
+#include "graph/sequence_io.h"
 #include "graph/sequence_type.h"
 #include "tests/graph/subgraph_builder.h"
 
@@ -164,6 +165,33 @@ TEST(Sequence, TypesPrintInErrors) {
   opt.kind = graph::ContainerType::Kind::kOptional;
   opt.elem = graph::HandleType(seq);
   EXPECT_EQ(graph::HandleType(opt).ToString(), "optional(sequence(float32[?]))");
+}
+
+TEST(Sequence, CompareHandleIntoChecksPresenceLengthAndElements) {
+  auto t = [](float v) {
+    auto x = std::make_shared<graph::Tensor>(DType::kFloat32, graph::Shape{1});
+    *x->as<float>() = v;
+    return std::shared_ptr<const graph::Tensor>(x);
+  };
+  HandleObject a, b, c;
+  a.tensors = {t(1), t(2)};
+  b.tensors = {t(1), t(2)};
+  c.tensors = {t(1), t(3)};
+  const HandleObject* ha = &a;
+  const HandleObject* none = nullptr;
+  graph::TensorView got{DType::kHandle, {}, &ha};
+  graph::TensorView got_none{DType::kHandle, {}, &none};
+  graph::CompareResult same, differs, shorter, absent;
+  graph::CompareHandleInto("o", got, &b, 0, 0, same);
+  EXPECT_TRUE(same.passed) << same.message;
+  graph::CompareHandleInto("o", got, &c, 0, 0, differs);
+  EXPECT_FALSE(differs.passed);
+  EXPECT_NE(differs.message.find("element 1"), std::string::npos) << differs.message;
+  c.tensors.pop_back();
+  graph::CompareHandleInto("o", got, &c, 0, 0, shorter);
+  EXPECT_FALSE(shorter.passed);
+  graph::CompareHandleInto("o", got_none, &b, 0, 0, absent);
+  EXPECT_FALSE(absent.passed);
 }
 
 }  // namespace socd::cpu::sequence_test
