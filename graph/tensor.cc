@@ -104,10 +104,14 @@ void Tensor::SetString(int64_t i, absl::string_view s) {
 
 void Tensor::OwnStrings() {
   if (dtype_ != DType::kString) return;
-  auto own = std::make_shared<StringPool>();
-  StringElem* e = as<StringElem>();
-  for (int64_t i = 0; i < numel(); ++i) e[i] = own->Add(e[i].view());
-  strings_ = std::move(own);  // the old store (if any) is released only after the copies
+  // Fresh element storage too: a copy of this Tensor shares data_ and keeps the old store,
+  // and its elements must go on pointing into a store it owns.
+  Tensor fresh(dtype_, shape_);
+  fresh.strings_ = std::make_shared<StringPool>();
+  const StringElem* src = as<StringElem>();
+  StringElem* dst = fresh.as<StringElem>();
+  for (int64_t i = 0; i < numel(); ++i) dst[i] = fresh.strings_->Add(src[i].view());
+  *this = std::move(fresh);
 }
 
 std::vector<int64_t> Tensor::ToInt64s() const {

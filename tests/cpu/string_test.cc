@@ -72,6 +72,14 @@ TEST(StringStore, TensorOwnsItsStrings) {
   pool.reset();
   EXPECT_EQ(t->StringAt(1), "from a pool");
   EXPECT_EQ(t->StringAt(0), "temporary");
+  // A copy made before OwnStrings keeps its own valid view of the old store.
+  auto copy = std::make_unique<graph::Tensor>(*t);
+  t->as<graph::StringElem>()[0] = graph::StringElem{};  // shared bytes: the copy sees this too
+  t->SetString(0, "again");
+  t->OwnStrings();
+  t.reset();
+  EXPECT_EQ(copy->StringAt(0), "again");
+  EXPECT_EQ(copy->StringAt(1), "from a pool");
 }
 
 TEST(StringMovement, IdentityReshapeAndTranspose) {
