@@ -103,7 +103,7 @@ ClDispatch Unary(const LowerCtx& c, int op, int x, DType tx, int cls, float fa, 
 absl::StatusOr<ClDispatch> Binary(const LowerCtx& c, int op, int a, const graph::Shape& as,
                                   DType ta, int b, const graph::Shape& bs, DType tb) {
   int cls = ClassOf(ta, tb);
-  if (op >= 14) {  // And/Or/Xor: bool tensors, computed as 0/1 in long
+  if (op >= 14 && op <= 16) {  // And/Or/Xor: bool tensors, computed as 0/1 in long
     if (ta != DType::kBool || tb != DType::kBool)
       return c.Unimplemented("logical op on non-bool tensors");
     cls = kClsLong;

@@ -142,7 +142,7 @@ absl::StatusOr<Dispatch> TypedBinary(const KernelContext& k, int code, int a, in
   const DType ta = k.dtype(a), tb = k.dtype(b), tc = k.dtype(c);
   int cls = ClassOf(ta, tb);
   if (code == 6 && cls == kDouble) return Unimplemented(k, "Pow on float64 (no double pow)");
-  if (code >= 14) {  // And/Or/Xor: bool tensors, computed as 0/1 in int64
+  if (code >= 14 && code <= 16) {  // And/Or/Xor: bool tensors, computed as 0/1 in int64
     if (ta != DType::kBool || tb != DType::kBool)
       return Unimplemented(k, "logical op on non-bool tensors");
     cls = kInt64;

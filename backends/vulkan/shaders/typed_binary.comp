@@ -90,7 +90,8 @@ int64_t op_i(int64_t x, int64_t y) {
     case 17: {  // Mod: the remainder takes the divisor's sign (truncating division first)
       if (y == 0L) return 0L;
       int64_t r = x - (x / y) * y;
-      return (r != 0L && ((r < 0L) != (y < 0L))) ? r + y : r;
+      if (r != 0L && (r ^ y) < 0L) r += y;  // signs differ
+      return r;
     }
     case 18: return y == 0L ? 0L : x - (x / y) * y;
     default: return x;
