@@ -76,6 +76,12 @@ absl::StatusOr<std::vector<int64_t>> ConfigDims(const graph::Value& v, int max_b
 
 template <typename ConfigTensor>
 absl::Status Reconcile(const graph::Value& v, int max_batch, const char* what, ConfigTensor& t) {
+  if (v.type.container) {
+    // Sequences and optionals live as handles to engine objects: KServe has no wire form.
+    return absl::UnimplementedError(absl::StrCat(what, " '", v.name, "' is a ",
+                                                 v.type.ToString(),
+                                                 ", which the KServe protocol cannot carry"));
+  }
   auto dims = ConfigDims(v, max_batch, what);
   if (!dims.ok()) return dims.status();
   inference::DataType want = ConfigDataType(v.type.dtype);

@@ -34,12 +34,23 @@ def load_pb(path):
     return numpy_helper.to_array(t)
 
 
+def sequence_output_model():
+    """x -> SplitToSequence: a valid model whose output is a sequence (no KServe wire form)."""
+    from onnx import TensorProto, helper
+    g = helper.make_graph(
+        [helper.make_node("SplitToSequence", ["x"], ["s"])], "seqout",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+        [helper.make_tensor_sequence_value_info("s", TensorProto.FLOAT, None)])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString()
+
+
 @pytest.fixture(scope="module")
 def server():
     repo = make_repo(MODELS, {
         "sum": ("velardo-sum-mlp.onnx", SUM_CONFIG),
         "mnist": ("mnist-8.onnx", None),  # no config.pbtxt: auto-completed from the model
         "broken": (b"not an onnx model", None),
+        "seqout": (sequence_output_model(), None),
     })
     s = Socd(SOCD, repo, ["--model-control-mode", "explicit", "--load-model", "*"])
     yield s
@@ -64,6 +75,10 @@ def test_repository_index_shows_broken_model_with_reason(server):
     assert idx["broken"].state == "UNAVAILABLE"
     assert "truncated or corrupt" in idx["broken"].reason
     assert not server.client.is_model_ready("broken")
+    # The engine runs sequence values, but the protocol has no datatype for them.
+    assert idx["seqout"].state == "UNAVAILABLE"
+    assert "output 's' is a sequence(float32" in idx["seqout"].reason
+    assert "KServe protocol cannot carry" in idx["seqout"].reason
 
 
 def test_infer_raw_matches_reference(server):
