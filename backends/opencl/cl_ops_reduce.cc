@@ -3,32 +3,13 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "backends/gpu_typed.h"
 #include "backends/opencl/cl_ops.h"
 
 namespace socd::opencl {
 namespace cl_ops_reduce {
 
-int ReduceCode(const std::string& op) {
-  static const std::pair<const char*, int> kCodes[] = {
-      {"ReduceSum", 0},       {"ReduceMean", 1},     {"ReduceMax", 2}, {"ReduceMin", 3},
-      {"ReduceProd", 4},      {"ReduceL1", 5},       {"ReduceL2", 6},  {"ReduceLogSum", 7},
-      {"ReduceLogSumExp", 8}, {"ReduceSumSquare", 9}};
-  for (const auto& [name, code] : kCodes)
-    if (op == name) return code;
-  return -1;
-}
-
-// Appends (dim, stride), merging with the previous entry when contiguous with it.
-void PushDim(std::vector<int64_t>& dims, std::vector<int64_t>& strides, int64_t d, int64_t s) {
-  if (d == 1) return;
-  if (!dims.empty() && strides.back() == s * d) {
-    dims.back() *= d;
-    strides.back() = s;
-    return;
-  }
-  dims.push_back(d);
-  strides.push_back(s);
-}
+using backends::gpu_typed::ReduceCode;
 
 // Right-aligned in 8 slots, 1 / 0 before.
 void Pad8(const std::vector<int64_t>& d, const std::vector<int64_t>& s, std::array<int32_t, 8>* dd,
@@ -78,10 +59,10 @@ absl::StatusOr<std::vector<ClDispatch>> LowerReduce(const LowerCtx& c) {
   int64_t count = 1;
   for (int d = 0; d < rank; ++d) {
     if (reduced.count(d)) {
-      PushDim(rd, rs, xs[d], stride[d]);
+      backends::gpu_typed::PushMergedDim(rd, rs, xs[d], stride[d]);
       count *= xs[d];
     } else {
-      PushDim(kd, ks, xs[d], stride[d]);
+      backends::gpu_typed::PushMergedDim(kd, ks, xs[d], stride[d]);
     }
   }
   if (kd.size() > 8 || rd.size() > 8) return c.Unimplemented("more than 8 non-adjacent axes");

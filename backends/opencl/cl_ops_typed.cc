@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "backends/gpu_typed.h"
 #include "backends/opencl/cl_ops.h"
 
 namespace socd::opencl {
@@ -14,50 +15,13 @@ namespace cl_ops_typed {
 
 using graph::DType;
 
-constexpr int kClsFloat = 0, kClsDouble = 1, kClsLong = 2, kClsUlong = 3;
-
-bool Storable(DType t) {
-  switch (t) {
-    case DType::kFloat32:
-    case DType::kUInt8:
-    case DType::kInt8:
-    case DType::kUInt16:
-    case DType::kInt16:
-    case DType::kInt32:
-    case DType::kInt64:
-    case DType::kBool:
-    case DType::kFloat16:
-    case DType::kFloat64:
-    case DType::kUInt32:
-    case DType::kUInt64:
-    case DType::kBFloat16:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool IsFloatingType(DType t) {
-  return t == DType::kFloat32 || t == DType::kFloat16 || t == DType::kBFloat16 ||
-         t == DType::kFloat64;
-}
-bool IsUnsignedType(DType t) {
-  return t == DType::kUInt8 || t == DType::kUInt16 || t == DType::kUInt32 || t == DType::kUInt64 ||
-         t == DType::kBool;
-}
-
-int ClassOf(DType a, DType b) {
-  if (a == DType::kFloat64 || b == DType::kFloat64) return kClsDouble;
-  if (IsFloatingType(a) || IsFloatingType(b)) return kClsFloat;
-  if (IsUnsignedType(a) && IsUnsignedType(b)) return kClsUlong;
-  return kClsLong;
-}
-
-int UnaryClass(DType t) {
-  if (t == DType::kFloat64) return kClsDouble;
-  if (IsFloatingType(t)) return kClsFloat;
-  return IsUnsignedType(t) && t != DType::kBool ? kClsUlong : kClsLong;
-}
+using backends::gpu_typed::BinaryClass;
+using backends::gpu_typed::Storable;
+using backends::gpu_typed::UnaryClass;
+constexpr int kClsFloat = backends::gpu_typed::kClassFloat;
+constexpr int kClsDouble = backends::gpu_typed::kClassDouble;
+constexpr int kClsLong = backends::gpu_typed::kClassInt64;
+constexpr int kClsUlong = backends::gpu_typed::kClassUInt64;
 
 absl::Status CheckTypes(const LowerCtx& c) {
   auto check = [&](DType t) -> absl::Status {
@@ -102,7 +66,7 @@ ClDispatch Unary(const LowerCtx& c, int op, int x, DType tx, int cls, float fa, 
 
 absl::StatusOr<ClDispatch> Binary(const LowerCtx& c, int op, int a, const graph::Shape& as,
                                   DType ta, int b, const graph::Shape& bs, DType tb) {
-  int cls = ClassOf(ta, tb);
+  int cls = BinaryClass(ta, tb);
   if (op >= 14 && op <= 16) {  // And/Or/Xor: bool tensors, computed as 0/1 in long
     if (ta != DType::kBool || tb != DType::kBool)
       return c.Unimplemented("logical op on non-bool tensors");
@@ -165,7 +129,7 @@ absl::StatusOr<std::vector<ClDispatch>> LowerTypedBinary(const LowerCtx& c) {
   if (c.node.op_type == "Mod") {
     op = c.node.GetInt("fmod", 0) != 0 ? 18 : 17;
     for (size_t i = 0; i < c.num_in(); ++i)
-      if (c.has_in(i) && t::IsFloatingType(c.in_dtype(i)) && op == 17)
+      if (c.has_in(i) && graph::IsFloat(c.in_dtype(i)) && op == 17)
         return c.Unimplemented("Mod of floats needs fmod=1");
   }
   if (op < 0) return c.Unimplemented("no typed kernel");

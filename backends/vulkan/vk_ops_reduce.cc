@@ -3,32 +3,13 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "backends/gpu_typed.h"
 #include "backends/vulkan/vk_kernel.h"
 
 namespace socd::vulkan {
 namespace vk_ops_reduce {
 
-int ReduceCode(const std::string& op) {
-  static const std::pair<const char*, int> kCodes[] = {
-      {"ReduceSum", 0},       {"ReduceMean", 1},     {"ReduceMax", 2}, {"ReduceMin", 3},
-      {"ReduceProd", 4},      {"ReduceL1", 5},       {"ReduceL2", 6},  {"ReduceLogSum", 7},
-      {"ReduceLogSumExp", 8}, {"ReduceSumSquare", 9}};
-  for (const auto& [name, code] : kCodes)
-    if (op == name) return code;
-  return -1;
-}
-
-// Appends (dim, stride) to a list, merging with the previous entry when contiguous with it.
-void Push(std::vector<int64_t>& dims, std::vector<int64_t>& strides, int64_t d, int64_t s) {
-  if (d == 1) return;
-  if (!dims.empty() && strides.back() == s * d) {
-    dims.back() *= d;
-    strides.back() = s;
-    return;
-  }
-  dims.push_back(d);
-  strides.push_back(s);
-}
+using backends::gpu_typed::ReduceCode;
 
 absl::Status BuildReduce(const KernelContext& k, std::vector<Dispatch>& out) {
   for (int v : {k.in[0], k.out[0]})  // input 1 (axes) is int64
@@ -69,10 +50,10 @@ absl::Status BuildReduce(const KernelContext& k, std::vector<Dispatch>& out) {
   int64_t count = 1;
   for (int d = 0; d < rank; ++d) {
     if (reduced.count(d)) {
-      Push(rd, rs, xs[d], stride[d]);
+      backends::gpu_typed::PushMergedDim(rd, rs, xs[d], stride[d]);
       count *= xs[d];
     } else {
-      Push(kd, ks, xs[d], stride[d]);
+      backends::gpu_typed::PushMergedDim(kd, ks, xs[d], stride[d]);
     }
   }
   if (kd.size() > 6 || rd.size() > 6) return Unimplemented(k, "more than 6 non-adjacent axes");

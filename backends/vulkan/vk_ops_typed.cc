@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "backends/gpu_typed.h"
 #include "backends/vulkan/vk_kernel.h"
 
 namespace socd::vulkan {
@@ -17,46 +18,14 @@ using graph::DType;
 using graph::kNoValue;
 
 // Compute classes of typed.glsl.
-constexpr int kFloat = 0, kDouble = 1, kInt64 = 2, kUInt64 = 3;
+constexpr int kFloat = backends::gpu_typed::kClassFloat;
+constexpr int kDouble = backends::gpu_typed::kClassDouble;
+constexpr int kInt64 = backends::gpu_typed::kClassInt64;
+constexpr int kUInt64 = backends::gpu_typed::kClassUInt64;
 
-bool Storable(DType t) {
-  switch (t) {
-    case DType::kFloat32:
-    case DType::kUInt8:
-    case DType::kInt8:
-    case DType::kUInt16:
-    case DType::kInt16:
-    case DType::kInt32:
-    case DType::kInt64:
-    case DType::kBool:
-    case DType::kFloat16:
-    case DType::kFloat64:
-    case DType::kUInt32:
-    case DType::kUInt64:
-    case DType::kBFloat16:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool IsFloatingType(DType t) {
-  return t == DType::kFloat32 || t == DType::kFloat16 || t == DType::kBFloat16 ||
-         t == DType::kFloat64;
-}
-bool IsUnsignedType(DType t) {
-  return t == DType::kUInt8 || t == DType::kUInt16 || t == DType::kUInt32 || t == DType::kUInt64 ||
-         t == DType::kBool;
-}
-
-// The class that computes op(a, b) exactly enough: double if either is float64, float if either
-// is another float, uint64 when both are unsigned, else int64.
-int ClassOf(DType a, DType b) {
-  if (a == DType::kFloat64 || b == DType::kFloat64) return kDouble;
-  if (IsFloatingType(a) || IsFloatingType(b)) return kFloat;
-  if (IsUnsignedType(a) && IsUnsignedType(b)) return kUInt64;
-  return kInt64;
-}
+using backends::gpu_typed::BinaryClass;
+using backends::gpu_typed::Storable;
+using backends::gpu_typed::UnaryClass;
 
 absl::Status CheckTypes(const KernelContext& k) {
   if (!k.typed)
@@ -140,7 +109,7 @@ int BinaryCode(const std::string& op) {
 
 absl::StatusOr<Dispatch> TypedBinary(const KernelContext& k, int code, int a, int b, int c) {
   const DType ta = k.dtype(a), tb = k.dtype(b), tc = k.dtype(c);
-  int cls = ClassOf(ta, tb);
+  int cls = BinaryClass(ta, tb);
   if (code == 6 && cls == kDouble) return Unimplemented(k, "Pow on float64 (no double pow)");
   if (code >= 14 && code <= 16) {  // And/Or/Xor: bool tensors, computed as 0/1 in int64
     if (ta != DType::kBool || tb != DType::kBool)
@@ -169,12 +138,6 @@ Dispatch TypedUnaryDispatch(int op, int cls, int in, DType ta, int out, DType tc
   d.label = label;
   TypedGroups(d, n, tc);
   return d;
-}
-
-int UnaryClass(DType t) {
-  if (t == DType::kFloat64) return kDouble;
-  if (IsFloatingType(t)) return kFloat;
-  return IsUnsignedType(t) && t != DType::kBool ? kUInt64 : kInt64;
 }
 
 // Cast / CastLike: X's class computes, the output's dtype stores.
@@ -228,7 +191,7 @@ absl::Status BuildTypedBinary(const KernelContext& k, std::vector<Dispatch>& out
   if (k.node.op_type == "Mod") {
     code = k.node.GetInt("fmod", 0) != 0 ? 18 : 17;
     for (int v : k.in)
-      if (v != graph::kNoValue && vk_ops_typed::IsFloatingType(k.dtype(v)) && code == 17)
+      if (v != graph::kNoValue && graph::IsFloat(k.dtype(v)) && code == 17)
         return Unimplemented(k, "Mod of floats needs fmod=1");
   }
   if (code < 0) return Unimplemented(k, "no typed shader");

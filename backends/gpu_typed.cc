@@ -1,0 +1,70 @@
+#include "backends/gpu_typed.h"
+
+#include <utility>
+
+namespace socd::backends::gpu_typed {
+
+using graph::DType;
+
+bool Storable(DType t) {
+  switch (t) {
+    case DType::kFloat32:
+    case DType::kUInt8:
+    case DType::kInt8:
+    case DType::kUInt16:
+    case DType::kInt16:
+    case DType::kInt32:
+    case DType::kInt64:
+    case DType::kBool:
+    case DType::kFloat16:
+    case DType::kFloat64:
+    case DType::kUInt32:
+    case DType::kUInt64:
+    case DType::kBFloat16:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsUnsignedType(DType t) {
+  return t == DType::kUInt8 || t == DType::kUInt16 || t == DType::kUInt32 || t == DType::kUInt64 ||
+         t == DType::kBool;
+}
+
+int BinaryClass(DType a, DType b) {
+  if (a == DType::kFloat64 || b == DType::kFloat64) return kClassDouble;
+  if (graph::IsFloat(a) || graph::IsFloat(b)) return kClassFloat;
+  if (IsUnsignedType(a) && IsUnsignedType(b)) return kClassUInt64;
+  return kClassInt64;
+}
+
+int UnaryClass(DType t) {
+  if (t == DType::kFloat64) return kClassDouble;
+  if (graph::IsFloat(t)) return kClassFloat;
+  return IsUnsignedType(t) && t != DType::kBool ? kClassUInt64 : kClassInt64;
+}
+
+int ReduceCode(const std::string& op) {
+  static const std::pair<const char*, int> kCodes[] = {
+      {"ReduceSum", 0},       {"ReduceMean", 1},     {"ReduceMax", 2}, {"ReduceMin", 3},
+      {"ReduceProd", 4},      {"ReduceL1", 5},       {"ReduceL2", 6},  {"ReduceLogSum", 7},
+      {"ReduceLogSumExp", 8}, {"ReduceSumSquare", 9}};
+  for (const auto& [name, code] : kCodes)
+    if (op == name) return code;
+  return -1;
+}
+
+void PushMergedDim(std::vector<int64_t>& dims, std::vector<int64_t>& strides, int64_t d,
+                   int64_t s) {
+  if (d == 1) return;
+  if (!dims.empty() && strides.back() == s * d) {
+    dims.back() *= d;
+    strides.back() = s;
+    return;
+  }
+  dims.push_back(d);
+  strides.push_back(s);
+}
+
+}  // namespace socd::backends::gpu_typed
