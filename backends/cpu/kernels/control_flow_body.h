@@ -51,6 +51,26 @@ class OutputSink {
   const graph::Node& node_;
 };
 
+// Loop, If and Scan run the same way whether their outputs were planned (Run) or are sized by
+// the kernel on the dynamic path (RunAllocating); only the sink differs.
+class ControlFlowKernel : public AllocatingKernel {
+ public:
+  explicit ControlFlowKernel(const graph::Node& n) : node_(n) {}
+  absl::Status Run(const KernelIo& io) final {
+    OutputSink sink(io, nullptr, node_);
+    return Execute(io, sink);
+  }
+  absl::Status RunAllocating(const KernelIo& io,
+                             std::vector<std::shared_ptr<graph::Tensor>>& outputs) final {
+    OutputSink sink(io, &outputs, node_);
+    return Execute(io, sink);
+  }
+
+ protected:
+  virtual absl::Status Execute(const KernelIo& io, OutputSink& sink) = 0;
+  const graph::Node& node_;
+};
+
 // A value kept across iterations (loop-carried, Scan state): two buffers, so the body's next
 // run reads one while its outputs are copied into the other.
 class CarriedValue {

@@ -8,24 +8,14 @@
 namespace socd::cpu {
 namespace control_flow {
 
-class IfKernel : public AllocatingKernel {
+class IfKernel : public ControlFlowKernel {
  public:
   IfKernel(const graph::Node& n, std::unique_ptr<BodyRunner> then_body,
            std::unique_ptr<BodyRunner> else_body)
-      : node_(n), then_(std::move(then_body)), else_(std::move(else_body)) {}
-
-  absl::Status Run(const KernelIo& io) override {
-    OutputSink sink(io, nullptr, node_);
-    return Execute(io, sink);
-  }
-  absl::Status RunAllocating(const KernelIo& io,
-                             std::vector<std::shared_ptr<graph::Tensor>>& outputs) override {
-    OutputSink sink(io, &outputs, node_);
-    return Execute(io, sink);
-  }
+      : ControlFlowKernel(n), then_(std::move(then_body)), else_(std::move(else_body)) {}
 
  private:
-  absl::Status Execute(const KernelIo& io, OutputSink& sink) {
+  absl::Status Execute(const KernelIo& io, OutputSink& sink) override {
     BodyRunner& branch = ReadBool(io.inputs[0]) ? *then_ : *else_;
     std::vector<TensorView> in(io.inputs.begin() + 1, io.inputs.end());  // the implicit inputs
     std::vector<TensorView> out;
@@ -35,7 +25,6 @@ class IfKernel : public AllocatingKernel {
     return absl::OkStatus();
   }
 
-  const graph::Node& node_;
   std::unique_ptr<BodyRunner> then_, else_;
 };
 

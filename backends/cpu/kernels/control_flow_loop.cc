@@ -9,25 +9,14 @@
 namespace socd::cpu {
 namespace control_flow {
 
-class LoopKernel : public AllocatingKernel {
+class LoopKernel : public ControlFlowKernel {
  public:
   LoopKernel(const graph::Node& n, std::unique_ptr<BodyRunner> body, size_t carried)
-      : node_(n), body_(std::move(body)), carried_(carried) {}
-
-  absl::Status Run(const KernelIo& io) override {
-    OutputSink sink(io, nullptr, node_);
-    return Execute(io, sink);
-  }
-  absl::Status RunAllocating(const KernelIo& io,
-                             std::vector<std::shared_ptr<graph::Tensor>>& outputs) override {
-    OutputSink sink(io, &outputs, node_);
-    return Execute(io, sink);
-  }
+      : ControlFlowKernel(n), body_(std::move(body)), carried_(carried) {}
 
  private:
-  absl::Status Execute(const KernelIo& io, OutputSink& sink);
+  absl::Status Execute(const KernelIo& io, OutputSink& sink) override;
 
-  const graph::Node& node_;
   std::unique_ptr<BodyRunner> body_;
   size_t carried_;
 };

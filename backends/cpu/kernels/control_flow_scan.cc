@@ -14,10 +14,10 @@ namespace control_flow {
 // Output k's memory for this dtype and (per batch item) shape; null when omitted.
 using ScanAlloc = std::function<absl::StatusOr<void*>(size_t k, DType t, const Shape& shape)>;
 
-class ScanKernel : public AllocatingKernel {
+class ScanKernel : public ControlFlowKernel {
  public:
   ScanKernel(const graph::Node& n, std::unique_ptr<BodyRunner> body, size_t states, size_t scans)
-      : node_(n), body_(std::move(body)), states_(states), scans_(scans) {
+      : ControlFlowKernel(n), body_(std::move(body)), states_(states), scans_(scans) {
     const size_t outs = n.outputs.size() - states;
     v8_ = n.opset < 9;
     in_axes_ = n.GetInts("scan_input_axes");
@@ -30,18 +30,8 @@ class ScanKernel : public AllocatingKernel {
     out_dirs_.resize(outs, 0);
   }
 
-  absl::Status Run(const KernelIo& io) override {
-    OutputSink sink(io, nullptr, node_);
-    return Execute(io, sink);
-  }
-  absl::Status RunAllocating(const KernelIo& io,
-                             std::vector<std::shared_ptr<graph::Tensor>>& outputs) override {
-    OutputSink sink(io, &outputs, node_);
-    return Execute(io, sink);
-  }
-
  private:
-  absl::Status Execute(const KernelIo& io, OutputSink& sink);
+  absl::Status Execute(const KernelIo& io, OutputSink& sink) override;
   // One scan over these states and sequences (no batch dimension).
   absl::Status ScanOnce(const std::vector<TensorView>& states, const std::vector<TensorView>& seqs,
                         const std::vector<TensorView>& implicit, const ScanAlloc& alloc);
@@ -49,7 +39,6 @@ class ScanKernel : public AllocatingKernel {
     return absl::InvalidArgumentError(absl::StrCat(node_.Describe(), ": ", msg));
   }
 
-  const graph::Node& node_;
   std::unique_ptr<BodyRunner> body_;
   size_t states_, scans_;
   bool v8_ = false;
