@@ -78,8 +78,7 @@ template <typename ConfigTensor>
 absl::Status Reconcile(const graph::Value& v, int max_batch, const char* what, ConfigTensor& t) {
   if (v.type.container) {
     // Sequences and optionals live as handles to engine objects: KServe has no wire form.
-    return absl::UnimplementedError(absl::StrCat(what, " '", v.name, "' is a ",
-                                                 v.type.ToString(),
+    return absl::UnimplementedError(absl::StrCat(what, " '", v.name, "' is a ", v.type.ToString(),
                                                  ", which the KServe protocol cannot carry"));
   }
   auto dims = ConfigDims(v, max_batch, what);

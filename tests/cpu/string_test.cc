@@ -224,9 +224,9 @@ TEST(StringOps, StringConcatBroadcasts) {
 
 TEST(StringOps, StringConcatRefusesRunawayBroadcasts) {
   // 1 MiB x 2048 rows = 2 GiB of characters the plan never saw: refused, nothing allocated.
-  auto r = RunNode("StringConcat",
-                   {Strs({1}, {std::string(1 << 20, 'x')}, true), Strs({2048}, Strings(2048))},
-                   {}, 20);
+  auto r =
+      RunNode("StringConcat",
+              {Strs({1}, {std::string(1 << 20, 'x')}, true), Strs({2048}, Strings(2048))}, {}, 20);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted) << r.status();
 }

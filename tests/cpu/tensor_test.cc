@@ -273,8 +273,8 @@ TEST(TensorKernels, DropoutTrainingMatchesNumpyStream) {
                      {{"seed", Int(7)}}, 13, 2);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ((*again)[1].as<uint8_t>(), keep);
-  auto bad = Run1("Dropout",
-                  {In<float>({3}, {1, 2, 3}), Const<float>({}, {1.5f}), Bools({}, {1})}, {}, 13);
+  auto bad = Run1("Dropout", {In<float>({3}, {1, 2, 3}), Const<float>({}, {1.5f}), Bools({}, {1})},
+                  {}, 13);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(bad.status().message().find("ratio"), std::string::npos) << bad.status();
