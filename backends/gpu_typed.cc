@@ -1,5 +1,6 @@
 #include "backends/gpu_typed.h"
 
+#include <set>
 #include <utility>
 
 namespace socd::backends::gpu_typed {
@@ -55,6 +56,9 @@ int ReduceCode(const std::string& op) {
   return -1;
 }
 
+namespace {
+
+// Appends (dim, stride), merging with the previous entry when contiguous with it.
 void PushMergedDim(std::vector<int64_t>& dims, std::vector<int64_t>& strides, int64_t d,
                    int64_t s) {
   if (d == 1) return;
@@ -65,6 +69,29 @@ void PushMergedDim(std::vector<int64_t>& dims, std::vector<int64_t>& strides, in
   }
   dims.push_back(d);
   strides.push_back(s);
+}
+
+}  // namespace
+
+ReduceLayout SplitReduceAxes(const std::vector<int64_t>& shape, const std::vector<int64_t>& axes,
+                             bool noop) {
+  const int rank = static_cast<int>(shape.size());
+  std::set<int> reduced;
+  for (int64_t a : axes) reduced.insert(static_cast<int>(a < 0 ? a + rank : a));
+  if (axes.empty() && !noop)
+    for (int d = 0; d < rank; ++d) reduced.insert(d);
+  std::vector<int64_t> stride(rank, 1);
+  for (int d = rank - 2; d >= 0; --d) stride[d] = stride[d + 1] * shape[d + 1];
+  ReduceLayout l;
+  for (int d = 0; d < rank; ++d) {
+    if (reduced.count(d)) {
+      PushMergedDim(l.reduced_dims, l.reduced_strides, shape[d], stride[d]);
+      l.count *= shape[d];
+    } else {
+      PushMergedDim(l.kept_dims, l.kept_strides, shape[d], stride[d]);
+    }
+  }
+  return l;
 }
 
 }  // namespace socd::backends::gpu_typed

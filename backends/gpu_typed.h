@@ -27,8 +27,15 @@ int UnaryClass(graph::DType t);
 
 // ReduceSum .. ReduceSumSquare as the reduce kernels number them; -1 for other ops.
 int ReduceCode(const std::string& op);
-// Appends (dim, stride) to a dims/strides list, merging with the previous entry when
-// contiguous with it, so any axis set fits the kernels' fixed number of dims.
-void PushMergedDim(std::vector<int64_t>& dims, std::vector<int64_t>& strides, int64_t d, int64_t s);
+// A reduction's input split into kept and reduced axes (row-major strides), each list merged
+// where contiguous so any axis set fits the kernels' fixed number of dims; count = elements
+// reduced per output. Negative axes count from the end; no axes reduces all of them unless
+// noop (noop_with_empty_axes), which reduces none.
+struct ReduceLayout {
+  std::vector<int64_t> kept_dims, kept_strides, reduced_dims, reduced_strides;
+  int64_t count = 1;
+};
+ReduceLayout SplitReduceAxes(const std::vector<int64_t>& shape, const std::vector<int64_t>& axes,
+                             bool noop);
 
 }  // namespace socd::backends::gpu_typed

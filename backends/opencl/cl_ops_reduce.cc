@@ -1,6 +1,5 @@
 // Reduce* operators (float32) on kernels/reduce.cl: one work-item per output element; kept and
 // reduced axes each merged where contiguous so any axis set fits the kernel's 8 + 8 dims.
-#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "backends/gpu_typed.h"
@@ -29,7 +28,6 @@ absl::StatusOr<std::vector<ClDispatch>> LowerReduce(const LowerCtx& c) {
       return c.Unimplemented(
           absl::StrCat("tensor type ", graph::DTypeName(t), " (reductions compute float32 only)"));
   const graph::Shape& xs = c.in_shape(0);
-  const int rank = static_cast<int>(xs.size());
   // Axes: an attribute before opset 18 (13 for ReduceSum), input 1 since.
   const bool axes_input = c.node.op_type == "ReduceSum" ? c.node.opset >= 13 : c.node.opset >= 18;
   std::vector<int64_t> axes;
@@ -45,26 +43,14 @@ absl::StatusOr<std::vector<ClDispatch>> LowerReduce(const LowerCtx& c) {
   const int64_t n = graph::NumElements(c.out_shape());
   if (n == 0) return std::vector<ClDispatch>{};
   if (!FitsInt32(xs)) return c.Unimplemented("more than 2^31 elements");
-  std::set<int> reduced;
   // noop_with_empty_axes: nothing reduced (count 1), which is the identity for Sum, Mean,
   // Max, Min and Prod; what ONNX wants from the others then is not pinned down by its tests.
   const bool noop = axes.empty() && c.node.GetInt("noop_with_empty_axes", 0) != 0;
   if (noop && ReduceCode(c.node.op_type) > 4) return c.Unimplemented("noop_with_empty_axes");
-  for (int64_t a : axes) reduced.insert(static_cast<int>(a < 0 ? a + rank : a));
-  if (axes.empty() && !noop)
-    for (int d = 0; d < rank; ++d) reduced.insert(d);
-  std::vector<int64_t> stride(rank, 1);
-  for (int d = rank - 2; d >= 0; --d) stride[d] = stride[d + 1] * xs[d + 1];
-  std::vector<int64_t> kd, ks, rd, rs;
-  int64_t count = 1;
-  for (int d = 0; d < rank; ++d) {
-    if (reduced.count(d)) {
-      backends::gpu_typed::PushMergedDim(rd, rs, xs[d], stride[d]);
-      count *= xs[d];
-    } else {
-      backends::gpu_typed::PushMergedDim(kd, ks, xs[d], stride[d]);
-    }
-  }
+  const auto layout = backends::gpu_typed::SplitReduceAxes(xs, axes, noop);
+  const auto &kd = layout.kept_dims, &ks = layout.kept_strides;
+  const auto &rd = layout.reduced_dims, &rs = layout.reduced_strides;
+  const int64_t count = layout.count;
   if (kd.size() > 8 || rd.size() > 8) return c.Unimplemented("more than 8 non-adjacent axes");
   std::array<int32_t, 8> kdd, kss, rdd, rss;
   Pad8(kd, ks, &kdd, &kss);

@@ -1,6 +1,5 @@
 // Reduce* operators (float32) on reduce.comp: one invocation per output element; kept and
 // reduced axes each merged where contiguous so any axis set fits the 6+6 push-constant dims.
-#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "backends/gpu_typed.h"
@@ -18,7 +17,6 @@ absl::Status BuildReduce(const KernelContext& k, std::vector<Dispatch>& out) {
                                            " (reductions compute float32 only)"));
   const int code = ReduceCode(k.node.op_type);
   const graph::Shape& xs = k.shape(k.in[0]);
-  const int rank = static_cast<int>(xs.size());
   // Axes: an attribute before opset 18 (13 for ReduceSum), input 1 since.
   const bool axes_input = k.node.op_type == "ReduceSum" ? k.node.opset >= 13 : k.node.opset >= 18;
   std::vector<int64_t> axes;
@@ -40,22 +38,10 @@ absl::Status BuildReduce(const KernelContext& k, std::vector<Dispatch>& out) {
   // what ONNX wants from the others then is not pinned down by its tests.
   const bool noop = axes.empty() && k.node.GetInt("noop_with_empty_axes", 0) != 0;
   if (noop && code > 4) return Unimplemented(k, "noop_with_empty_axes");
-  std::set<int> reduced;
-  for (int64_t a : axes) reduced.insert(static_cast<int>(a < 0 ? a + rank : a));
-  if (axes.empty() && !noop)
-    for (int d = 0; d < rank; ++d) reduced.insert(d);
-  std::vector<int64_t> stride(rank, 1);
-  for (int d = rank - 2; d >= 0; --d) stride[d] = stride[d + 1] * xs[d + 1];
-  std::vector<int64_t> kd, ks, rd, rs;
-  int64_t count = 1;
-  for (int d = 0; d < rank; ++d) {
-    if (reduced.count(d)) {
-      backends::gpu_typed::PushMergedDim(rd, rs, xs[d], stride[d]);
-      count *= xs[d];
-    } else {
-      backends::gpu_typed::PushMergedDim(kd, ks, xs[d], stride[d]);
-    }
-  }
+  const auto layout = backends::gpu_typed::SplitReduceAxes(xs, axes, noop);
+  const auto &kd = layout.kept_dims, &ks = layout.kept_strides;
+  const auto &rd = layout.reduced_dims, &rs = layout.reduced_strides;
+  const int64_t count = layout.count;
   if (kd.size() > 6 || rd.size() > 6) return Unimplemented(k, "more than 6 non-adjacent axes");
   Dispatch d;
   d.shader = "reduce";
