@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,8 @@ struct Binding {
   // maxStorageBufferRange that a builder splits over several dispatches.
   int64_t first = 0;
   int64_t count = -1;
+  // >= 0: binds Dispatch::tables[table] instead of a plan value (value is then ignored).
+  int table = -1;
 };
 
 struct Dispatch {
@@ -32,6 +35,9 @@ struct Dispatch {
   std::vector<int32_t> spec;  // specialization constants, ids 0..n-1
   std::vector<int32_t> push;  // push-constant words (at most kPushWords)
   std::vector<Binding> bindings;
+  // Read-only data the builder computed on the host (Resize's tap tables): the partition
+  // stores them with the constants, so they cost nothing per run.
+  std::vector<std::shared_ptr<const graph::Tensor>> tables;
   uint32_t groups[3] = {1, 1, 1};
   std::string label;  // "Conv 'conv1'" for per-dispatch timings
 };

@@ -1,6 +1,10 @@
 // Data movement: Transpose, Concat, Split, Slice, Expand (all on the strided word copy),
 // Gather and Resize/Upsample; and the shape operators that only ever run at plan time.
+#include <cstring>
+#include <memory>
+
 #include "absl/strings/str_cat.h"
+#include "backends/cpu/kernels/tensor_resize_taps.h"
 #include "backends/vulkan/vk_kernel.h"
 #include "graph/ops/tensor_params.h"
 
@@ -192,90 +196,31 @@ absl::Status BuildGather(const KernelContext& k, std::vector<Dispatch>& out) {
 
 absl::Status BuildResize(const KernelContext& k, std::vector<Dispatch>& out) {
   if (k.dtype(k.in[0]) != graph::DType::kFloat32) return Unimplemented(k, "non-float32 data");
-  auto a = tp::ParseResizeAttrs(k.node);
-  if (!a.ok()) return Unimplemented(k, std::string(a.status().message()));
-  if (a->antialias) return Unimplemented(k, "antialias");
-  int coord = 0;
-  switch (a->coord) {
-    case tp::CoordMode::kHalfPixel:
-      coord = 0;
-      break;
-    case tp::CoordMode::kAsymmetric:
-      coord = 1;
-      break;
-    case tp::CoordMode::kAlignCorners:
-      coord = 2;
-      break;
-    case tp::CoordMode::kPytorchHalfPixel:
-      coord = 3;
-      break;
-    case tp::CoordMode::kTfHalfPixelForNn:
-      coord = 4;
-      break;
-    case tp::CoordMode::kHalfPixelSymmetric:
-      coord = 5;
-      break;
-    default:
-      return Unimplemented(k, "coordinate transformation mode");
-  }
-  const graph::Shape& xs = k.shape(k.in[0]);
-  std::vector<double> roi, scales;
-  std::vector<int64_t> sizes;
-  for (int idx : {a->roi_input, a->scales_input, a->sizes_input}) {
-    if (idx < 0 || !k.has_in(idx)) continue;
-    const graph::Tensor* t = k.constant(idx);
-    if (!t) return Unimplemented(k, "roi/scales/sizes known only at run time");
-    if (idx == a->roi_input) roi = tp::ReadDoubles(t->view());
-    if (idx == a->scales_input) scales = tp::ReadDoubles(t->view());
-    if (idx == a->sizes_input) sizes = tp::ReadInts(t->view());
-  }
-  auto g = tp::ComputeResizeGeometry(*a, xs, roi, scales, sizes);
-  if (!g.ok()) return Unimplemented(k, std::string(g.status().message()));
-  const size_t r = xs.size();
-  if (r < 2 || g->out != k.shape(k.out[0])) return Unimplemented(k, "geometry");
-  for (size_t i = 0; i + 2 < r; ++i)
-    if (g->out[i] != xs[i]) return Unimplemented(k, "resizing a dim other than the last two");
-  int nearest[2];
-  for (int j = 0; j < 2; ++j) {
-    switch (a->nearest) {
-      case tp::NearestMode::kRoundPreferFloor:
-        nearest[j] = 0;
-        break;
-      case tp::NearestMode::kRoundPreferCeil:
-        nearest[j] = 1;
-        break;
-      case tp::NearestMode::kFloor:
-        nearest[j] = 2;
-        break;
-      case tp::NearestMode::kCeil:
-        nearest[j] = 3;
-        break;
-      default:
-        nearest[j] = g->scales[r - 2 + j] >= 1.0 ? 2 : 3;
-        break;
-    }
-  }
-  const int64_t n = graph::NumElements(g->out);
+  auto tables = cpu::tensor_resize::PlanResize2D(
+      k.node, k.shape(k.in[0]), k.shape(k.out[0]),
+      [&](int i) -> absl::StatusOr<const graph::Tensor*> {
+        if (!k.has_in(i)) return nullptr;
+        if (const graph::Tensor* t = k.constant(i)) return t;
+        return absl::UnimplementedError("roi/scales/sizes known only at run time");
+      });
+  if (!tables.ok()) return Unimplemented(k, std::string(tables.status().message()));
+  const cpu::tensor_resize::Resize2DTables& t = *tables;
+  const int64_t n = graph::NumElements(k.shape(k.out[0]));
   if (n == 0) return absl::OkStatus();
+  if (n > INT32_MAX) return Unimplemented(k, "more than 2^31 output elements");
+  auto table = [](const auto& v, graph::DType dt) {
+    auto tensor = std::make_shared<graph::Tensor>(dt, graph::Shape{static_cast<int64_t>(v.size())});
+    std::memcpy(tensor->data(), v.data(), tensor->bytes());
+    return std::shared_ptr<const graph::Tensor>(std::move(tensor));
+  };
   Dispatch d;
   d.shader = "resize";
-  d.push = {I(n),
-            0,
-            I(xs[r - 2]),
-            I(xs[r - 1]),
-            I(g->out[r - 2]),
-            I(g->out[r - 1]),
-            FloatBits(static_cast<float>(g->scales[r - 2])),
-            FloatBits(static_cast<float>(g->scales[r - 1])),
-            a->mode == tp::ResizeMode::kLinear  ? 1
-            : a->mode == tp::ResizeMode::kCubic ? 2
-                                                : 0,
-            coord,
-            nearest[0],
-            nearest[1],
-            FloatBits(static_cast<float>(a->cubic_a)),
-            a->exclude_outside ? 1 : 0};
+  d.push = {I(n),       I(t.in_h), I(t.in_w), I(t.out_h),
+            I(t.out_w), t.nh,      t.nw,      FloatBits(t.extrapolation_value)};
+  d.tables = {table(t.hidx, graph::DType::kInt32), table(t.hw, graph::DType::kFloat32),
+              table(t.widx, graph::DType::kInt32), table(t.ww, graph::DType::kFloat32)};
   d.bindings = {{k.in[0]}, {k.out[0]}};
+  for (int i = 0; i < 4; ++i) d.bindings.push_back({.table = i});
   d.label = k.node.Describe();
   Groups1D(d, n);
   out.push_back(std::move(d));

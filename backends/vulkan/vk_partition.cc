@@ -107,6 +107,18 @@ absl::Status VulkanPartition::BuildDispatches() {
     std::vector<Dispatch> ds;
     if (auto s = op->build(k, ds); !s.ok()) return s;
     for (Dispatch& d : ds) {
+      // Tables become plan-time constant values of their own, placed and bound like weights.
+      for (Binding& b : d.bindings) {
+        if (b.table < 0) continue;
+        if (static_cast<size_t>(b.table) >= d.tables.size())
+          return absl::InternalError(absl::StrCat("vulkan: ", d.label, ": no table ", b.table));
+        const std::shared_ptr<const graph::Tensor>& t = d.tables[b.table];
+        b.value = static_cast<int>(plan_.vals.size());
+        plan_.vals.push_back({t->dtype(), t->shape(), true, t});
+        plan_.locs.push_back({ValueLocation::kConstant, 0, -1, t->data()});
+        plan_.root.push_back(b.value);
+        b.table = -1;
+      }
       if (d.push.size() > static_cast<size_t>(kPushWords))
         return absl::InternalError(absl::StrCat("vulkan: ", d.label, ": too many push constants"));
       auto p = ctx_->GetPipeline(d.shader, d.fp16, d.spec, static_cast<int>(d.bindings.size()));

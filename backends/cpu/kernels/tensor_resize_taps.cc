@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
 
 namespace socd::cpu::tensor_resize {
 
@@ -145,6 +148,70 @@ AxisTaps ComputeAxisTaps(const tp::ResizeAttrs& a, int64_t in, int64_t out, doub
     }
     if (a.exclude_outside && sum != 0)
       for (int k = 0; k < n; ++k) t.w[y * n + k] /= sum;
+  }
+  return t;
+}
+
+absl::StatusOr<Resize2DTables> PlanResize2D(
+    const graph::Node& n, const graph::Shape& xs, const graph::Shape& ys,
+    const std::function<absl::StatusOr<const graph::Tensor*>(int)>& input) {
+  auto a = tp::ParseResizeAttrs(n);
+  if (!a.ok()) return a.status();
+  std::vector<double> roi, scales;
+  std::vector<int64_t> sizes;
+  for (int i : {a->roi_input, a->scales_input, a->sizes_input}) {
+    if (i < 0) continue;
+    auto t = input(i);
+    if (!t.ok()) return t.status();
+    if (!*t) continue;
+    if (i == a->roi_input) roi = tp::ReadDoubles((*t)->view());
+    if (i == a->scales_input) scales = tp::ReadDoubles((*t)->view());
+    if (i == a->sizes_input) sizes = tp::ReadInts((*t)->view());
+  }
+  if (scales.empty() && !a->scales_attr.empty())
+    scales.assign(a->scales_attr.begin(), a->scales_attr.end());
+  auto g = tp::ComputeResizeGeometry(*a, xs, roi, scales, sizes);
+  if (!g.ok()) return g.status();
+  if (g->out != ys) return absl::InvalidArgumentError("planned shape differs from Resize geometry");
+  const size_t r = xs.size();
+  if (r < 2) return absl::UnimplementedError("rank below 2");
+  for (size_t d = 0; d + 2 < r; ++d)
+    if (xs[d] != ys[d] || std::fabs(g->scales[d] - 1.0) > 1e-9 ||
+        (!g->roi.empty() && (g->roi[d] != 0 || g->roi[r + d] != 1)))
+      return absl::UnimplementedError("only the two innermost dimensions may be resized");
+  for (int64_t v : {xs[r - 2], xs[r - 1], ys[r - 2], ys[r - 1]})
+    if (v > std::numeric_limits<int32_t>::max())
+      return absl::UnimplementedError(absl::StrCat("dimension ", v, " exceeds 32-bit indexing"));
+  Resize2DTables t;
+  t.planes = graph::NumElements(graph::Shape(xs.begin(), xs.end() - 2));
+  t.in_h = xs[r - 2];
+  t.in_w = xs[r - 1];
+  t.out_h = ys[r - 2];
+  t.out_w = ys[r - 1];
+  t.extrapolation_value = static_cast<float>(a->extrapolation_value);
+  for (size_t d = r - 2; d < r; ++d) {
+    double roi_pair[2] = {0, 1};
+    if (!g->roi.empty()) {
+      roi_pair[0] = g->roi[d];
+      roi_pair[1] = g->roi[r + d];
+    }
+    AxisTaps taps = ComputeAxisTaps(*a, xs[d], ys[d], g->scales[d], roi_pair);
+    if (taps.identity) {  // the CPU leaves an untouched axis empty; a gathering kernel needs it
+      taps.n = 1;
+      taps.idx.resize(static_cast<size_t>(xs[d]));
+      taps.w.assign(static_cast<size_t>(xs[d]), 1.0);
+      for (int64_t i = 0; i < xs[d]; ++i) taps.idx[static_cast<size_t>(i)] = i;
+      taps.extrap.assign(static_cast<size_t>(xs[d]), 0);
+    }
+    const bool h = d == r - 2;
+    (h ? t.nh : t.nw) = taps.n;
+    std::vector<int32_t>& idx = h ? t.hidx : t.widx;
+    std::vector<float>& w = h ? t.hw : t.ww;
+    idx.assign(taps.idx.begin(), taps.idx.end());
+    w.assign(taps.w.begin(), taps.w.end());
+    for (size_t y = 0; y < taps.extrap.size(); ++y)
+      if (taps.extrap[y])
+        for (int k = 0; k < taps.n; ++k) idx[y * taps.n + k] = -1;
   }
   return t;
 }
