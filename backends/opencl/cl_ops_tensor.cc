@@ -213,68 +213,23 @@ absl::StatusOr<std::vector<ClDispatch>> LowerGather(const LowerCtx& c) {
 absl::StatusOr<std::vector<ClDispatch>> LowerResize(const LowerCtx& c) {
   if (c.in_dtype(0) != graph::DType::kFloat32 || c.out_dtype() != graph::DType::kFloat32)
     return c.Unimplemented("float32 data only");
-  auto attrs = tp::ParseResizeAttrs(c.node);
-  if (!attrs.ok()) return attrs.status();
-  const graph::Shape& xs = c.in_shape(0);
   const graph::Shape& ys = c.out_shape();
-  if (xs.size() < 2 || !FitsInt32(ys)) return c.Unimplemented("rank below 2");
-  auto contents = [&](int i, auto read) -> absl::StatusOr<decltype(read(graph::TensorView{}))> {
-    using R = decltype(read(graph::TensorView{}));
-    if (i < 0 || !c.has_in(i)) return R{};
-    const graph::Tensor* t = c.in_const(i);
-    if (!t) return c.Unimplemented("roi/scales/sizes known only at run time");
-    return read(t->view());
-  };
-  auto roi = contents(attrs->roi_input, tp::ReadDoubles);
-  auto scales = contents(attrs->scales_input, tp::ReadDoubles);
-  auto sizes = contents(attrs->sizes_input, tp::ReadInts);
-  if (!roi.ok()) return roi.status();
-  if (!scales.ok()) return scales.status();
-  if (!sizes.ok()) return sizes.status();
-  std::vector<double> sc = *scales;
-  if (sc.empty() && !attrs->scales_attr.empty())
-    sc.assign(attrs->scales_attr.begin(), attrs->scales_attr.end());
-  auto geo = tp::ComputeResizeGeometry(*attrs, xs, *roi, sc, *sizes);
-  if (!geo.ok()) return geo.status();
-  if (geo->out != ys) return c.Unimplemented("planned shape differs from Resize geometry");
-  const size_t r = xs.size();
-  for (size_t d = 0; d + 2 < r; ++d) {
-    if (xs[d] != ys[d] || geo->scales[d] != 1.0)
-      return c.Unimplemented("only the last two dimensions may be resized");
-  }
-  std::vector<cpu::tensor_resize::AxisTaps> taps;
-  for (size_t d = r - 2; d < r; ++d) {
-    const double* roi_d = nullptr;
-    double roi_pair[2];
-    if (!geo->roi.empty()) {
-      roi_pair[0] = geo->roi[d];
-      roi_pair[1] = geo->roi[r + d];
-      roi_d = roi_pair;
-    }
-    taps.push_back(
-        cpu::tensor_resize::ComputeAxisTaps(*attrs, xs[d], ys[d], geo->scales[d], roi_d));
-    if (taps.back().any_extrap) return c.Unimplemented("extrapolation (tf_crop_and_resize)");
-    cpu::tensor_resize::AxisTaps& t = taps.back();
-    if (t.identity) {  // the CPU's taps leave an untouched axis empty; the kernel needs them
-      t.n = 1;
-      t.idx.resize(static_cast<size_t>(xs[d]));
-      t.w.assign(static_cast<size_t>(xs[d]), 1.0);
-      for (int64_t i = 0; i < xs[d]; ++i) t.idx[static_cast<size_t>(i)] = i;
-    }
-  }
-  auto idx = [](const cpu::tensor_resize::AxisTaps& t) {
-    return std::vector<int32_t>(t.idx.begin(), t.idx.end());
-  };
-  auto w = [](const cpu::tensor_resize::AxisTaps& t) {
-    return std::vector<float>(t.w.begin(), t.w.end());
-  };
+  if (!FitsInt32(ys)) return c.Unimplemented("more than 2^31 output elements");
+  auto tables = cpu::tensor_resize::PlanResize2D(
+      c.node, c.in_shape(0), ys, [&](int i) -> absl::StatusOr<const graph::Tensor*> {
+        if (!c.has_in(i)) return nullptr;
+        if (const graph::Tensor* t = c.in_const(i)) return t;
+        return absl::UnimplementedError("roi/scales/sizes known only at run time");
+      });
+  if (!tables.ok()) return c.Unimplemented(std::string(tables.status().message()));
+  const cpu::tensor_resize::Resize2DTables& t = *tables;
   const int64_t total = graph::NumElements(ys);
   ClDispatch d = Dispatch1D("resize2d_f32", total);
-  d.args = {ClArg::Value(c.in(0)),    ClArg::Value(c.out()),      ClArg::Table(idx(taps[0])),
-            ClArg::Table(w(taps[0])), ClArg::Table(idx(taps[1])), ClArg::Table(w(taps[1])),
-            ClArg::Int(total),        ClArg::Int(xs[r - 2]),      ClArg::Int(xs[r - 1]),
-            ClArg::Int(ys[r - 2]),    ClArg::Int(ys[r - 1]),      ClArg::Int(taps[0].n),
-            ClArg::Int(taps[1].n)};
+  d.args = {ClArg::Value(c.in(0)), ClArg::Value(c.out()), ClArg::Table(t.hidx),
+            ClArg::Table(t.hw),    ClArg::Table(t.widx),  ClArg::Table(t.ww),
+            ClArg::Int(total),     ClArg::Int(t.in_h),    ClArg::Int(t.in_w),
+            ClArg::Int(t.out_h),   ClArg::Int(t.out_w),   ClArg::Int(t.nh),
+            ClArg::Int(t.nw),      ClArg::Pod(t.extrapolation_value)};
   return std::vector<ClDispatch>{d};
 }
 

@@ -50,23 +50,35 @@ MOVE_KERNELS(8, ulong)
 
 // Separable Resize over the last two dims: output (oh, ow) is the sum over nh x nw taps of
 // x[plane, hidx, widx] * hw * ww (tap tables computed on the host exactly as the CPU backend
-// does: coordinate transformation, nearest rounding, linear/cubic weights).
+// does: coordinate transformation, nearest rounding, linear/cubic/antialiased weights). A tap
+// index of -1 marks a position outside tf_crop_and_resize's crop: as in the ONNX reference,
+// an extrapolated row is `ev` itself and an extrapolated column weighs `ev` per row.
 __kernel void resize2d_f32(__global const float* x, __global float* y, __global const int* hidx,
                            __global const float* hw, __global const int* widx,
                            __global const float* ww, int total, int H, int W, int OH, int OW,
-                           int nh, int nw) {
+                           int nh, int nw, float ev) {
   int i = get_global_id(0);
   if (i >= total) return;
   int ow = i % OW;
   int t = i / OW;
   int oh = t % OH;
   int plane = t / OH;
+  if (hidx[oh * nh] < 0) {
+    y[i] = ev;
+    return;
+  }
+  int col_out = widx[ow * nw] < 0;
   __global const float* xp = x + (size_t)plane * H * W;
   float acc = 0.0f;
   for (int a = 0; a < nh; ++a) {
     int ih = hidx[oh * nh + a];
-    float wa = hw[oh * nh + a];
-    for (int b = 0; b < nw; ++b) acc += wa * ww[ow * nw + b] * xp[ih * W + widx[ow * nw + b]];
+    float v = 0.0f;
+    if (col_out) {
+      v = ev;
+    } else {
+      for (int b = 0; b < nw; ++b) v += ww[ow * nw + b] * xp[ih * W + widx[ow * nw + b]];
+    }
+    acc += hw[oh * nh + a] * v;
   }
   y[i] = acc;
 }
