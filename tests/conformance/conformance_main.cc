@@ -2,10 +2,12 @@
 // backend and reports, per operator, what passes, what is refused cleanly and what fails.
 //
 //   socd-conformance ROOT... [--backend cpu|vulkan|opencl] [--device N] [--filter SUBSTR]...
-//                    [--json FILE] [--markdown FILE] [--timeout S] [--no-fork] [--exit-zero] [-v]
+//                    [--json FILE] [--markdown FILE] [--timeout S] [--no-fork] [--strict]
+//                    [--exit-zero] [-v]
 //
 // A ROOT is a test folder or a folder searched (recursively) for them. Exit status: 0 when no
-// test failed (unsupported operators are not failures), 1 when one did, 2 on usage errors.
+// test failed (unsupported operators are not failures; with --strict, a test of an operator the
+// backend claims that it then refuses is one), 1 when one did, 2 on usage errors.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -31,18 +33,19 @@ struct Args {
   std::vector<std::string> roots, filters;
   std::string json, markdown;
   RunOptions run;
-  bool exit_zero = false, verbose = false;
+  bool exit_zero = false, verbose = false, strict = false;
 };
 
 int Usage() {
   std::fprintf(stderr,
                "usage: socd-conformance ROOT... [--backend cpu|vulkan|opencl] [--device N]"
                " [--filter SUBSTR]... [--json FILE] [--markdown FILE] [--timeout S] [--no-fork]"
-               " [--exit-zero] [-v]\n"
+               " [--strict] [--exit-zero] [-v]\n"
                "  --backend    the backend every test runs on (default cpu)\n"
                "  --filter     run only tests whose name contains SUBSTR (any of several)\n"
                "  --timeout    seconds per test before it counts as failed (default 120)\n"
                "  --no-fork    run tests in this process (for debuggers; a crash ends the run)\n"
+               "  --strict     a claimed operator's test that is refused also fails the run\n"
                "  --exit-zero  exit 0 even when tests fail (for regenerating the report)\n");
   return 2;
 }
@@ -113,6 +116,8 @@ int Main(int argc, char** argv) {
       a.run.timeout_s = std::atoi(v.c_str());
     else if (s == "--no-fork")
       a.run.isolate = false;
+    else if (s == "--strict")
+      a.strict = true;
     else if (s == "--exit-zero")
       a.exit_zero = true;
     else if (s == "-v" || s == "--verbose")
@@ -128,6 +133,7 @@ int Main(int argc, char** argv) {
 
   const std::vector<OpId> extra_ops = RegisteredOps();  // also builds the registries pre-fork
   std::vector<TestRecord> records;
+  int gaps = 0;  // tests of a claimed operator that were refused
   for (const auto& root : a.roots) {
     std::vector<fs::path> dirs;
     if (!fs::is_directory(root)) {
@@ -161,11 +167,14 @@ int Main(int argc, char** argv) {
       if (!cpu) rec.claimed = rec.result.claimed == 1;
       rec.ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      const bool show = rec.result.outcome == Outcome::kFail || a.verbose;
+      const bool gap = rec.claimed && rec.result.outcome == Outcome::kUnsupported;
+      gaps += gap;
+      const bool show = rec.result.outcome == Outcome::kFail || a.verbose || (a.strict && gap);
       if (show) {
-        std::fprintf(stderr, "%-11s %s/%s [%s]%s%s\n", OutcomeName(rec.result.outcome),
-                     rec.suite.c_str(), name.c_str(), rec.attr.op.ToString().c_str(),
-                     rec.result.message.empty() ? "" : ": ", rec.result.message.c_str());
+        std::fprintf(stderr, "%-11s %s/%s [%s]%s%s\n",
+                     gap ? "GAP" : OutcomeName(rec.result.outcome), rec.suite.c_str(), name.c_str(),
+                     rec.attr.op.ToString().c_str(), rec.result.message.empty() ? "" : ": ",
+                     rec.result.message.c_str());
       }
       records.push_back(std::move(rec));
     }
@@ -188,7 +197,11 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "socd-conformance: no tests found (or none matched the filter)\n");
   }
   std::printf("%s\n", SummaryLine(all).c_str());
-  return all.failed > 0 && !a.exit_zero ? 1 : 0;
+  if (gaps > 0)
+    std::printf("%d refused test%s of claimed operators (gaps)%s\n", gaps, gaps == 1 ? "" : "s",
+                a.strict ? ": failing (--strict)" : "");
+  const bool failed = all.failed > 0 || (a.strict && gaps > 0);
+  return failed && !a.exit_zero ? 1 : 0;
 }
 
 }  // namespace socd::conformance::main_impl
