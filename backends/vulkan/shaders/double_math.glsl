@@ -4,7 +4,9 @@
 // rounding dominates: within ~1 ulp of the correctly rounded result (tests/vulkan checks a few
 // ulp against std::exp/std::log over the whole range). Constants that must be exact are built
 // from their bits, series coefficients are folded by glslang as quotients of exact integers, so
-// nothing depends on how a driver or the front end parses long decimal literals.
+// nothing depends on how a driver or the front end parses long decimal literals. Every value
+// is `precise`: compilers may otherwise reassociate or fold the compensated arithmetic away
+// (Mesa turns (1 + x) - 1 into x and k*hi + k*lo into k*(hi + lo), costing up to ~400 ulp).
 // Special values follow C: exp(NaN) = NaN, exp(+-inf) = inf / 0, log(0) = -inf, log(<0) = NaN.
 #ifndef SOCD_DOUBLE_MATH_GLSL
 #define SOCD_DOUBLE_MATH_GLSL
@@ -20,13 +22,14 @@ double socd_pow2_f64(int k) { return socd_f64_bits(uint(k + 1023) << 20, 0u); }
 double socd_scale_f64(double x, int k) {
   if (k >= -1022 && k <= 1023) return x * socd_pow2_f64(k);
   int k1 = k >> 1;
-  return x * socd_pow2_f64(k1) * socd_pow2_f64(k - k1);
+  precise double y = x * socd_pow2_f64(k1) * socd_pow2_f64(k - k1);
+  return y;
 }
 
 // e^r - 1 for |r| <= ln2/2 (a little beyond is fine): Taylor to r^13, truncation < 2^-62
 // relative, so the result keeps r's relative precision.
 double socd_expm1_reduced_f64(double r) {
-  double p = 1.0LF / 6227020800.0LF;  // 1/13!
+  precise double p = 1.0LF / 6227020800.0LF;  // 1/13!
   p = p * r + 1.0LF / 479001600.0LF;
   p = p * r + 1.0LF / 39916800.0LF;
   p = p * r + 1.0LF / 3628800.0LF;
@@ -38,7 +41,8 @@ double socd_expm1_reduced_f64(double r) {
   p = p * r + 1.0LF / 24.0LF;
   p = p * r + 1.0LF / 6.0LF;
   p = p * r + 0.5LF;
-  return r + (r * r) * p;
+  precise double e = r + (r * r) * p;
+  return e;
 }
 
 // x = k ln2 + r, |r| <= ~ln2/2. ln2 = LN2_HI + LN2_LO; LN2_HI has 32 significant bits, so
@@ -48,7 +52,8 @@ double socd_reduce_ln2_f64(double x, out int k) {
   double ln2_lo = socd_f64_bits(0x3dea39efu, 0x35793c76u);
   double kd = roundEven(x * socd_f64_bits(0x3ff71547u, 0x652b82feu));  // x / ln2
   k = int(kd);
-  return (x - kd * ln2_hi) - kd * ln2_lo;
+  precise double r = (x - kd * ln2_hi) - kd * ln2_lo;
+  return r;
 }
 
 double socd_exp_f64(double x) {
@@ -57,7 +62,8 @@ double socd_exp_f64(double x) {
   if (x < -745.2LF) return 0.0LF;                        // below half the smallest subnormal
   int k;
   double r = socd_reduce_ln2_f64(x, k);
-  return socd_scale_f64(1.0LF + socd_expm1_reduced_f64(r), k);
+  precise double y = 1.0LF + socd_expm1_reduced_f64(r);
+  return socd_scale_f64(y, k);
 }
 
 // e^x - 1 without the cancellation near 0: e^x - 1 = 2^k (e^r - 1) + (2^k - 1), where
@@ -71,7 +77,8 @@ double socd_expm1_f64(double x) {
   int k;
   double r = socd_reduce_ln2_f64(x, k);
   double p = socd_pow2_f64(k);
-  return p * socd_expm1_reduced_f64(r) + (p - 1.0LF);
+  precise double e = p * socd_expm1_reduced_f64(r) + (p - 1.0LF);
+  return e;
 }
 
 // log(x) = k ln2 + log(m), m in [sqrt(2)/2, sqrt(2)); log(m) = log(1 + f) = 2 atanh(s) with
@@ -97,10 +104,10 @@ double socd_log_f64(double x) {
   } else {
     b.y = hm | 0x3ff00000u;
   }
-  double f = packDouble2x32(b) - 1.0LF;  // exact (Sterbenz)
-  double s = f / (2.0LF + f);
-  double z = s * s;
-  double R = 2.0LF / 23.0LF;
+  precise double f = packDouble2x32(b) - 1.0LF;  // exact (Sterbenz)
+  precise double s = f / (2.0LF + f);
+  precise double z = s * s;
+  precise double R = 2.0LF / 23.0LF;
   R = R * z + 2.0LF / 21.0LF;
   R = R * z + 2.0LF / 19.0LF;
   R = R * z + 2.0LF / 17.0LF;
@@ -112,20 +119,22 @@ double socd_log_f64(double x) {
   R = R * z + 2.0LF / 5.0LF;
   R = R * z + 2.0LF / 3.0LF;
   R *= z;
-  double hfsq = 0.5LF * f * f;
+  precise double hfsq = 0.5LF * f * f;
   double dk = double(k);
   double ln2_hi = socd_f64_bits(0x3fe62e42u, 0xfee00000u);
   double ln2_lo = socd_f64_bits(0x3dea39efu, 0x35793c76u);
-  return dk * ln2_hi - ((hfsq - (s * (hfsq + R) + dk * ln2_lo)) - f);
+  precise double l = dk * ln2_hi - ((hfsq - (s * (hfsq + R) + dk * ln2_lo)) - f);
+  return l;
 }
 
 // log(1 + x) by Goldberg's correction: log(u) * x / (u - 1) with u = 1 + x rounded cancels
 // the rounding of u to first order.
 double socd_log1p_f64(double x) {
-  double u = 1.0LF + x;
+  precise double u = 1.0LF + x;
   if (u == 1.0LF) return x;
   if (u == socd_f64_inf()) return u;
-  return socd_log_f64(u) * (x / (u - 1.0LF));
+  precise double l = socd_log_f64(u) * (x / (u - 1.0LF));
+  return l;
 }
 
 // tanh(x) = e / (e + 2) with e = expm1(2|x|), sign restored; 1 once |x| > 22 (tanh rounds to
@@ -134,7 +143,7 @@ double socd_tanh_f64(double x) {
   double a = abs(x);
   double t = 1.0LF;
   if (!(a > 22.0LF)) {  // also NaN
-    double e = socd_expm1_f64(2.0LF * a);
+    precise double e = socd_expm1_f64(2.0LF * a);
     t = e / (e + 2.0LF);
   }
   return (unpackDouble2x32(x).y >> 31) != 0u ? -t : t;  // tanh(-0) = -0
