@@ -3,6 +3,10 @@
 #include <set>
 #include <utility>
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "graph/minifloat.h"
+
 namespace socd::backends::gpu_typed {
 
 using graph::DType;
@@ -28,6 +32,26 @@ bool Storable(DType t) {
   }
 }
 
+bool Convertible(DType t) { return Storable(t) || graph::IsSubByte(t); }
+
+std::string RefusedTypeReason(DType t) {
+  if (graph::IsSubByte(t))
+    return absl::StrCat("tensor type ", graph::DTypeName(t),
+                        " (sub-byte types: Cast, CastLike and data movement only)");
+  return absl::StrCat("tensor type ", graph::DTypeName(t));
+}
+
+absl::StatusOr<int> CastFlags(const graph::Node& node) {
+  graph::E8M0Round round;
+  const std::string mode = node.GetString("round_mode", "up");
+  if (!graph::ParseE8M0Round(mode, round))
+    return absl::InvalidArgumentError(
+        absl::StrCat("round_mode '", mode, "' (expected up, down or nearest)"));
+  // The kernels' numbering, independent of the enum's order.
+  const int r = round == graph::E8M0Round::kUp ? 0 : round == graph::E8M0Round::kDown ? 1 : 2;
+  return (node.GetInt("saturate", 1) != 0 ? 1 : 0) | r << 1;
+}
+
 bool IsUnsignedType(DType t) {
   return t == DType::kUInt8 || t == DType::kUInt16 || t == DType::kUInt32 || t == DType::kUInt64 ||
          t == DType::kBool;
@@ -42,7 +66,7 @@ int BinaryClass(DType a, DType b) {
 
 int UnaryClass(DType t) {
   if (t == DType::kFloat64) return kClassDouble;
-  if (graph::IsFloat(t)) return kClassFloat;
+  if (graph::IsFloat(t) || graph::IsMiniFloat(t) || t == DType::kFloat8E8M0) return kClassFloat;
   return IsUnsignedType(t) && t != DType::kBool ? kClassUInt64 : kClassInt64;
 }
 

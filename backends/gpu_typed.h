@@ -1,28 +1,44 @@
 // What the GPU backends' typed kernels (Vulkan typed_*.comp, OpenCL typed.cl) agree on: which
-// element types they load and store, the class an operator computes in, and the Reduce* op
-// codes and axis merging of their reduce kernels. Shared so the two backends cannot drift; the
-// numbers are part of the kernel sources' contract, so keep them in step with those files.
+// element types they load and store, the class an operator computes in, Cast's flags, and the
+// Reduce* op codes and axis merging of their reduce kernels. Shared so the two backends cannot
+// drift; the numbers are part of the kernel sources' contract, so keep them in step with those
+// files.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "graph/dtype.h"
+#include "graph/ir.h"
 
 namespace socd::backends::gpu_typed {
 
 // Compute classes as the kernel sources number them.
 constexpr int kClassFloat = 0, kClassDouble = 1, kClassInt64 = 2, kClassUInt64 = 3;
 
-// Element types the typed kernels can load and store (not the minifloats, not strings).
+// Element types the typed kernels compute on (not the sub-byte types, not strings).
 bool Storable(graph::DType t);
+// Storable or a sub-byte type (float8 x5, float4e2m1, int4/uint4/int2/uint2; one byte per
+// element, graph/minifloat.h): what Cast/CastLike and pure data movement (copies, Where) load
+// and store. Arithmetic on the sub-byte types stays refused: ONNX's ops on them are casts,
+// and computing through float would round differently from the CPU reference.
+bool Convertible(graph::DType t);
+// Why an op that computes refuses t (e.g. "tensor type float8e4m3fn (sub-byte types: Cast,
+// CastLike and data movement only)").
+std::string RefusedTypeReason(graph::DType t);
+// Cast/CastLike's attributes as the kernels take them: bit 0 saturate (default 1), bits 1-2
+// the float8e8m0 round_mode (0 up, the default; 1 down; 2 nearest). An error names a bad
+// round_mode.
+absl::StatusOr<int> CastFlags(const graph::Node& node);
 // Unsigned integers and bool: both operands of this kind compute in uint64.
 bool IsUnsignedType(graph::DType t);
 // The class that computes op(a, b) exactly enough: double if either is float64, float if either
 // is another float, uint64 when both are unsigned, else int64.
 int BinaryClass(graph::DType a, graph::DType b);
-// The class a one-input op computes in (bool counts as signed: Not/Abs of bool are int64).
+// The class a one-input op computes in (bool counts as signed: Not/Abs of bool are int64;
+// float8/float4/e8m0 compute as float, int4/uint4/int2/uint2 as int64).
 int UnaryClass(graph::DType t);
 
 // ReduceSum .. ReduceSumSquare as the reduce kernels number them; -1 for other ops.

@@ -1,8 +1,8 @@
 // Elementwise operators on tensors that are not float32 (integers, bool, float16, bfloat16,
 // float64) through kernels/typed.cl, and the operators that only make sense with types: Cast,
-// CastLike, comparisons, Where, Not, And/Or/Xor. The float32 kernels stay the fast path; the
-// elementwise lowerings call in here when a dtype is not float32. Op codes: keep in step with
-// kernels/typed.cl.
+// CastLike (to and from the sub-byte types too), comparisons, Where, Not, And/Or/Xor. The float32
+// kernels stay the fast path; the elementwise lowerings call in here when a dtype is not float32.
+// Op codes: keep in step with kernels/typed.cl.
 #include <cstring>
 #include <limits>
 
@@ -16,6 +16,7 @@ namespace cl_ops_typed {
 using graph::DType;
 
 using backends::gpu_typed::BinaryClass;
+using backends::gpu_typed::Convertible;
 using backends::gpu_typed::Storable;
 using backends::gpu_typed::UnaryClass;
 constexpr int kClsFloat = backends::gpu_typed::kClassFloat;
@@ -23,9 +24,11 @@ constexpr int kClsDouble = backends::gpu_typed::kClassDouble;
 constexpr int kClsLong = backends::gpu_typed::kClassInt64;
 constexpr int kClsUlong = backends::gpu_typed::kClassUInt64;
 
-absl::Status CheckTypes(const LowerCtx& c) {
+// `convert`: Cast/CastLike or data movement, which also take the sub-byte types.
+absl::Status CheckTypes(const LowerCtx& c, bool convert = false) {
   auto check = [&](DType t) -> absl::Status {
-    if (!Storable(t)) return c.Unimplemented(absl::StrCat("tensor type ", graph::DTypeName(t)));
+    if (!(convert ? Convertible(t) : Storable(t)))
+      return c.Unimplemented(backends::gpu_typed::RefusedTypeReason(t));
     if (t == DType::kFloat64 && !c.fp64)
       return c.Unimplemented("float64 tensors need cl_khr_fp64, which this device lacks");
     return absl::OkStatus();
@@ -53,14 +56,15 @@ int BinaryCode(const std::string& op) {
 
 int32_t Code(DType t) { return static_cast<int32_t>(t); }
 
+// cast_flags: typed_unary's `fl` (gpu_typed::CastFlags), ONNX's defaults elsewhere.
 ClDispatch Unary(const LowerCtx& c, int op, int x, DType tx, int cls, float fa, float fb,
-                 int64_t la, int64_t lb) {
+                 int64_t la, int64_t lb, int cast_flags = 1) {
   const int64_t n = graph::NumElements(c.out_shape());
   ClDispatch d = Dispatch1D("typed_unary", n);
   d.args = {ClArg::Value(x), ClArg::Value(c.out()), ClArg::Int(n),
             ClArg::Int(op),  ClArg::Int(Code(tx)),  ClArg::Int(Code(c.out_dtype())),
             ClArg::Int(cls), ClArg::Float(fa),      ClArg::Float(fb),
-            ClArg::Pod(la),  ClArg::Pod(lb)};
+            ClArg::Pod(la),  ClArg::Pod(lb),        ClArg::Int(cast_flags)};
   return d;
 }
 
@@ -86,12 +90,12 @@ absl::StatusOr<ClDispatch> Binary(const LowerCtx& c, int op, int a, const graph:
 }
 
 absl::StatusOr<std::vector<ClDispatch>> LowerCast(const LowerCtx& c) {
-  if (auto s = CheckTypes(c); !s.ok()) return s;
-  if (c.node.op_type == "Cast" && c.node.GetInt("saturate", 1) != 1)
-    return c.Unimplemented("saturate=0 (float8 casts)");
+  if (auto s = CheckTypes(c, /*convert=*/true); !s.ok()) return s;
+  const auto flags = backends::gpu_typed::CastFlags(c.node);
+  if (!flags.ok()) return c.Unimplemented(std::string(flags.status().message()));
   if (graph::NumElements(c.out_shape()) == 0) return std::vector<ClDispatch>{};
   return std::vector<ClDispatch>{
-      Unary(c, 100, c.in(0), c.in_dtype(0), UnaryClass(c.in_dtype(0)), 0, 0, 0, 0)};
+      Unary(c, 100, c.in(0), c.in_dtype(0), UnaryClass(c.in_dtype(0)), 0, 0, 0, 0, *flags)};
 }
 
 absl::StatusOr<std::vector<ClDispatch>> LowerNot(const LowerCtx& c) {
@@ -101,7 +105,7 @@ absl::StatusOr<std::vector<ClDispatch>> LowerNot(const LowerCtx& c) {
 }
 
 absl::StatusOr<std::vector<ClDispatch>> LowerWhere(const LowerCtx& c) {
-  if (auto s = CheckTypes(c); !s.ok()) return s;
+  if (auto s = CheckTypes(c, /*convert=*/true); !s.ok()) return s;  // moves bytes only
   if (c.in_dtype(0) != DType::kBool) return c.Unimplemented("condition is not bool");
   const int64_t n = graph::NumElements(c.out_shape());
   if (n == 0) return std::vector<ClDispatch>{};
@@ -164,8 +168,10 @@ absl::StatusOr<std::vector<ClDispatch>> LowerTypedUnary(const LowerCtx& c, int c
   if (auto s = t::CheckTypes(c); !s.ok()) return s;
   const graph::DType tx = c.in_dtype(0);
   const int cls = t::UnaryClass(tx);
-  // Non-float classes: the exact ops only (Relu, Abs, Neg, Sign).
-  if (cls != t::kClsFloat && code != 1 && code != 8 && code != 9 && code != 23)
+  // Integer classes: the exact ops only (Relu, Abs, Neg, Sign); double has every unary_op
+  // (typed.cl's unary_op_d, on OpenCL's double built-ins).
+  if (cls != t::kClsFloat && cls != t::kClsDouble && code != 1 && code != 8 && code != 9 &&
+      code != 23)
     return c.Unimplemented(absl::StrCat("input type ", graph::DTypeName(tx),
                                         " (float32/float16/bfloat16 only for this op)"));
   if (cls == t::kClsUlong && code != 1 && code != 23)
@@ -203,7 +209,7 @@ absl::StatusOr<std::vector<ClDispatch>> LowerTypedClip(const LowerCtx& c, const 
 
 absl::StatusOr<std::vector<ClDispatch>> LowerTypedCopy(const LowerCtx& c) {
   namespace t = cl_ops_typed;
-  if (auto s = t::CheckTypes(c); !s.ok()) return s;
+  if (auto s = t::CheckTypes(c, /*convert=*/true); !s.ok()) return s;
   if (graph::NumElements(c.out_shape()) == 0) return std::vector<ClDispatch>{};
   return std::vector<ClDispatch>{
       t::Unary(c, 100, c.in(0), c.in_dtype(0), t::UnaryClass(c.in_dtype(0)), 0, 0, 0, 0)};

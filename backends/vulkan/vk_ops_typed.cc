@@ -1,8 +1,8 @@
 // Elementwise operators on tensors that are not float32 (integers, bool, float16, bfloat16,
 // float64): the typed_*.comp shaders, one SPIR-V each, specialized per dtype by constants.
-// Also the operators that only make sense with types: Cast, CastLike, comparisons, Where, Not,
-// And/Or/Xor. The fp32 fast paths in vk_ops_elementwise.cc stay as they are; their builders
-// call in here when a dtype is not float32.
+// Also the operators that only make sense with types: Cast, CastLike (to and from the sub-byte
+// types too), comparisons, Where, Not, And/Or/Xor. The fp32 fast paths in vk_ops_elementwise.cc
+// stay as they are; their builders call in here when a dtype is not float32.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -24,18 +24,20 @@ constexpr int kInt64 = backends::gpu_typed::kClassInt64;
 constexpr int kUInt64 = backends::gpu_typed::kClassUInt64;
 
 using backends::gpu_typed::BinaryClass;
+using backends::gpu_typed::Convertible;
 using backends::gpu_typed::Storable;
 using backends::gpu_typed::UnaryClass;
 
-absl::Status CheckTypes(const KernelContext& k) {
+// `convert`: Cast/CastLike or data movement, which also take the sub-byte types.
+absl::Status CheckTypes(const KernelContext& k, bool convert = false) {
   if (!k.typed)
     return Unimplemented(k,
                          "typed shaders need shaderInt64 and shaderFloat64, which this "
                          "device lacks (float32 tensors only)");
   for (const auto* list : {&k.in, &k.out})
     for (int v : *list)
-      if (v != kNoValue && !Storable(k.dtype(v)))
-        return Unimplemented(k, absl::StrCat("tensor type ", graph::DTypeName(k.dtype(v))));
+      if (v != kNoValue && !(convert ? Convertible(k.dtype(v)) : Storable(k.dtype(v))))
+        return Unimplemented(k, backends::gpu_typed::RefusedTypeReason(k.dtype(v)));
   return absl::OkStatus();
 }
 
@@ -126,11 +128,13 @@ absl::StatusOr<Dispatch> TypedBinary(const KernelContext& k, int code, int a, in
   return d;
 }
 
+// cast_flags: typed_unary.comp's CAST_FLAGS (gpu_typed::CastFlags), ONNX's defaults elsewhere.
 Dispatch TypedUnaryDispatch(int op, int cls, int in, DType ta, int out, DType tc, int64_t n,
-                            const std::string& label, const std::vector<int32_t>& params) {
+                            const std::string& label, const std::vector<int32_t>& params,
+                            int cast_flags = 1) {
   Dispatch d;
   d.shader = "typed_unary";
-  d.spec = {op, T(ta), T(tc), cls};
+  d.spec = {op, T(ta), T(tc), cls, cast_flags};
   d.push.assign(7, 0);
   d.push[0] = static_cast<int32_t>(n);
   for (size_t i = 0; i < params.size() && i + 1 < d.push.size(); ++i) d.push[1 + i] = params[i];
@@ -142,15 +146,15 @@ Dispatch TypedUnaryDispatch(int op, int cls, int in, DType ta, int out, DType tc
 
 // Cast / CastLike: X's class computes, the output's dtype stores.
 absl::Status BuildCast(const KernelContext& k, std::vector<Dispatch>& out) {
-  if (auto s = CheckTypes(k); !s.ok()) return s;
-  if (k.node.op_type == "Cast" && k.node.GetInt("saturate", 1) != 1)
-    return Unimplemented(k, "saturate=0 (float8 casts)");
+  if (auto s = CheckTypes(k, /*convert=*/true); !s.ok()) return s;
+  const auto flags = backends::gpu_typed::CastFlags(k.node);
+  if (!flags.ok()) return Unimplemented(k, std::string(flags.status().message()));
   const int x = k.in[0], y = k.out[0];
   const int64_t n = graph::NumElements(k.shape(y));
   if (auto s = CheckCount(k, n); !s.ok()) return s;
   if (n == 0) return absl::OkStatus();
   out.push_back(TypedUnaryDispatch(100, UnaryClass(k.dtype(x)), x, k.dtype(x), y, k.dtype(y), n,
-                                   k.node.Describe(), {}));
+                                   k.node.Describe(), {}, *flags));
   return absl::OkStatus();
 }
 
@@ -166,7 +170,7 @@ absl::Status BuildNot(const KernelContext& k, std::vector<Dispatch>& out) {
 }
 
 absl::Status BuildWhere(const KernelContext& k, std::vector<Dispatch>& out) {
-  if (auto s = CheckTypes(k); !s.ok()) return s;
+  if (auto s = CheckTypes(k, /*convert=*/true); !s.ok()) return s;  // moves bytes only
   const int c = k.in[0], x = k.in[1], y2 = k.in[2], z = k.out[0];
   if (k.dtype(c) != DType::kBool) return Unimplemented(k, "condition is not bool");
   const int64_t n = graph::NumElements(k.shape(z));
@@ -225,11 +229,14 @@ absl::Status BuildTypedUnary(const KernelContext& k, int code, float a, float b,
   const int x = k.in[0], y = k.out[0];
   const vk_ops_typed::DType t = k.dtype(x);
   const int cls = vk_ops_typed::UnaryClass(t);
-  // Integer and float64 classes implement the sign/rounding family only (no transcendental
-  // functions on integers; GLSL has none for double).
+  // Integer classes implement the sign/rounding family only; float64 also what
+  // double_math.glsl builds from exp/log (GLSL has no double transcendentals; no erf/sin/cos).
   static const int kExact[] = {0, 1, 6, 7, 8, 9, 10, 11, 23};
+  static const int kDoubleMath[] = {2, 3, 4, 5, 14, 15, 16, 17, 18, 19, 20, 24, 25, 27, 28, 29, 31};
   bool exact = false;
   for (int c : kExact) exact = exact || c == code;
+  if (cls == vk_ops_typed::kDouble)
+    for (int c : kDoubleMath) exact = exact || c == code;
   if (cls != vk_ops_typed::kFloat && !exact)
     return Unimplemented(k, absl::StrCat("input type ", graph::DTypeName(t),
                                          " (float32/float16/bfloat16 only for this op)"));
@@ -281,7 +288,7 @@ absl::Status BuildTypedClip(const KernelContext& k, const graph::Tensor* lo,
 }
 
 absl::Status BuildTypedCopy(const KernelContext& k, int x, int y, std::vector<Dispatch>& out) {
-  if (auto s = vk_ops_typed::CheckTypes(k); !s.ok()) return s;
+  if (auto s = vk_ops_typed::CheckTypes(k, /*convert=*/true); !s.ok()) return s;
   const int64_t n = graph::NumElements(k.shape(y));
   if (n == 0) return absl::OkStatus();
   out.push_back(vk_ops_typed::TypedUnaryDispatch(100, vk_ops_typed::UnaryClass(k.dtype(x)), x,
