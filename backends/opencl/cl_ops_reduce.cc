@@ -1,5 +1,7 @@
-// Reduce* operators (float32) on kernels/reduce.cl: one work-item per output element; kept and
-// reduced axes each merged where contiguous so any axis set fits the kernel's 8 + 8 dims.
+// Reduce* operators on kernels/reduce.cl (float32) and kernels/typed_reduce.cl (every other
+// dtype typed.cl decodes, computed in the dtype's own class): one work-item per output
+// element; kept and reduced axes each merged where contiguous so any axis set fits the
+// kernels' 8 + 8 dims.
 
 #include "absl/strings/str_cat.h"
 #include "backends/gpu_typed.h"
@@ -9,6 +11,7 @@ namespace socd::opencl {
 namespace cl_ops_reduce {
 
 using backends::gpu_typed::ReduceCode;
+using graph::DType;
 
 // Right-aligned in 8 slots, 1 / 0 before.
 void Pad8(const std::vector<int64_t>& d, const std::vector<int64_t>& s, std::array<int32_t, 8>* dd,
@@ -22,20 +25,39 @@ void Pad8(const std::vector<int64_t>& d, const std::vector<int64_t>& s, std::arr
   }
 }
 
+// Which dtypes an op takes beyond float32, as the CPU backend's reduce kernels (and the ONNX
+// reference) do: LogSum/LogSumExp only floats, bool only for Max/Min.
+absl::Status CheckTypedReduce(const LowerCtx& c, int code, DType t) {
+  if (!backends::gpu_typed::Storable(t))
+    return c.Unimplemented(absl::StrCat("tensor type ", graph::DTypeName(t)));
+  if (t == DType::kFloat64 && !c.fp64)
+    return c.Unimplemented("float64 tensors need cl_khr_fp64, which this device lacks");
+  if (t == DType::kBool && code != 2 && code != 3)
+    return c.Unimplemented("bool input (only ReduceMax/ReduceMin take bool)");
+  if ((code == 7 || code == 8) && !graph::IsFloat(t))
+    return c.Unimplemented(
+        absl::StrCat(graph::DTypeName(t), " input (the ONNX reference takes floats only here)"));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<ClDispatch>> LowerReduce(const LowerCtx& c) {
-  for (graph::DType t : {c.in_dtype(0), c.out_dtype(0)})  // input 1 (axes) is int64
-    if (t != graph::DType::kFloat32)
-      return c.Unimplemented(
-          absl::StrCat("tensor type ", graph::DTypeName(t), " (reductions compute float32 only)"));
+  const int code = ReduceCode(c.node.op_type);
+  const DType t = c.in_dtype(0);  // input 1 (axes) is int64
+  if (c.out_dtype(0) != t)
+    return c.Unimplemented(absl::StrCat("output type ", graph::DTypeName(c.out_dtype(0)),
+                                        " differs from the input's"));
+  const bool typed = t != DType::kFloat32;
+  if (typed)
+    if (auto s = CheckTypedReduce(c, code, t); !s.ok()) return s;
   const graph::Shape& xs = c.in_shape(0);
   // Axes: an attribute before opset 18 (13 for ReduceSum), input 1 since.
   const bool axes_input = c.node.op_type == "ReduceSum" ? c.node.opset >= 13 : c.node.opset >= 18;
   std::vector<int64_t> axes;
   if (axes_input) {
     if (c.has_in(1)) {
-      const graph::Tensor* t = c.in_const(1);
-      if (!t) return c.Unimplemented("axes known only at run time");
-      for (int64_t i = 0; i < t->numel(); ++i) axes.push_back(t->IntAt(i));
+      const graph::Tensor* at = c.in_const(1);
+      if (!at) return c.Unimplemented("axes known only at run time");
+      for (int64_t i = 0; i < at->numel(); ++i) axes.push_back(at->IntAt(i));
     }
   } else {
     axes = c.node.GetInts("axes");
@@ -46,7 +68,7 @@ absl::StatusOr<std::vector<ClDispatch>> LowerReduce(const LowerCtx& c) {
   // noop_with_empty_axes: nothing reduced (count 1), which is the identity for Sum, Mean,
   // Max, Min and Prod; what ONNX wants from the others then is not pinned down by its tests.
   const bool noop = axes.empty() && c.node.GetInt("noop_with_empty_axes", 0) != 0;
-  if (noop && ReduceCode(c.node.op_type) > 4) return c.Unimplemented("noop_with_empty_axes");
+  if (noop && code > 4) return c.Unimplemented("noop_with_empty_axes");
   const auto layout = backends::gpu_typed::SplitReduceAxes(xs, axes, noop);
   const auto &kd = layout.kept_dims, &ks = layout.kept_strides;
   const auto &rd = layout.reduced_dims, &rs = layout.reduced_strides;
@@ -55,11 +77,26 @@ absl::StatusOr<std::vector<ClDispatch>> LowerReduce(const LowerCtx& c) {
   std::array<int32_t, 8> kdd, kss, rdd, rss;
   Pad8(kd, ks, &kdd, &kss);
   Pad8(rd, rs, &rdd, &rss);
-  ClDispatch d = Dispatch1D("reduce_f32", n);
-  d.args = {ClArg::Value(c.in(0)), ClArg::Value(c.out()),
-            ClArg::Int(n),         ClArg::Int(ReduceCode(c.node.op_type)),
-            ClArg::Ints8(kdd),     ClArg::Ints8(kss),
-            ClArg::Ints8(rdd),     ClArg::Ints8(rss),
+  if (!typed) {
+    ClDispatch d = Dispatch1D("reduce_f32", n);
+    d.args = {ClArg::Value(c.in(0)), ClArg::Value(c.out()), ClArg::Int(n),
+              ClArg::Int(code),      ClArg::Ints8(kdd),     ClArg::Ints8(kss),
+              ClArg::Ints8(rdd),     ClArg::Ints8(rss),     ClArg::Int(count)};
+    return std::vector<ClDispatch>{d};
+  }
+  const int32_t dt = static_cast<int32_t>(t);
+  ClDispatch d = Dispatch1D("typed_reduce", n);
+  d.args = {ClArg::Value(c.in(0)),
+            ClArg::Value(c.out()),
+            ClArg::Int(n),
+            ClArg::Int(code),
+            ClArg::Int(dt),
+            ClArg::Int(dt),
+            ClArg::Int(backends::gpu_typed::UnaryClass(t)),
+            ClArg::Ints8(kdd),
+            ClArg::Ints8(kss),
+            ClArg::Ints8(rdd),
+            ClArg::Ints8(rss),
             ClArg::Int(count)};
   return std::vector<ClDispatch>{d};
 }

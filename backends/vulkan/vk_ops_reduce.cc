@@ -1,5 +1,7 @@
-// Reduce* operators (float32) on reduce.comp: one invocation per output element; kept and
-// reduced axes each merged where contiguous so any axis set fits the 6+6 push-constant dims.
+// Reduce* operators: one invocation per output element; kept and reduced axes each merged
+// where contiguous so any axis set fits the 6+6 push-constant dims. float32 runs reduce.comp;
+// every other storable dtype runs reduce_typed.comp (typed.glsl decoding, the dtype's own
+// compute class), which needs the typed shaders' shaderInt64 and shaderFloat64.
 
 #include "absl/strings/str_cat.h"
 #include "backends/gpu_typed.h"
@@ -9,27 +11,48 @@ namespace socd::vulkan {
 namespace vk_ops_reduce {
 
 using backends::gpu_typed::ReduceCode;
+using graph::DType;
+
+// Which dtypes an op takes beyond float32, as the CPU backend's reduce kernels (and the ONNX
+// reference) do: LogSum/LogSumExp only floats, bool only for Max/Min.
+absl::Status CheckTypedReduce(const KernelContext& k, int code, DType t) {
+  if (!k.typed)
+    return Unimplemented(k, absl::StrCat("tensor type ", graph::DTypeName(t),
+                                         " (typed shaders need shaderInt64 and shaderFloat64, "
+                                         "which this device lacks)"));
+  if (!backends::gpu_typed::Storable(t))
+    return Unimplemented(k, absl::StrCat("tensor type ", graph::DTypeName(t)));
+  if (t == DType::kBool && code != 2 && code != 3)
+    return Unimplemented(k, "bool input (only ReduceMax/ReduceMin take bool)");
+  if ((code == 7 || code == 8) && !graph::IsFloat(t))
+    return Unimplemented(
+        k, absl::StrCat(graph::DTypeName(t), " input (the ONNX reference takes floats only here)"));
+  return absl::OkStatus();
+}
 
 absl::Status BuildReduce(const KernelContext& k, std::vector<Dispatch>& out) {
-  for (int v : {k.in[0], k.out[0]})  // input 1 (axes) is int64
-    if (k.dtype(v) != graph::DType::kFloat32)
-      return Unimplemented(k, absl::StrCat("tensor type ", graph::DTypeName(k.dtype(v)),
-                                           " (reductions compute float32 only)"));
   const int code = ReduceCode(k.node.op_type);
+  const int y = k.out[0];
+  const DType t = k.dtype(k.in[0]);  // input 1 (axes) is int64
+  if (k.dtype(y) != t)
+    return Unimplemented(
+        k, absl::StrCat("output type ", graph::DTypeName(k.dtype(y)), " differs from the input's"));
+  const bool typed = t != DType::kFloat32;
+  if (typed)
+    if (auto s = CheckTypedReduce(k, code, t); !s.ok()) return s;
   const graph::Shape& xs = k.shape(k.in[0]);
   // Axes: an attribute before opset 18 (13 for ReduceSum), input 1 since.
   const bool axes_input = k.node.op_type == "ReduceSum" ? k.node.opset >= 13 : k.node.opset >= 18;
   std::vector<int64_t> axes;
   if (axes_input) {
     if (k.has_in(1)) {
-      const graph::Tensor* t = k.constant(1);
-      if (!t) return Unimplemented(k, "axes known only at run time");
-      for (int64_t i = 0; i < t->numel(); ++i) axes.push_back(t->IntAt(i));
+      const graph::Tensor* at = k.constant(1);
+      if (!at) return Unimplemented(k, "axes known only at run time");
+      for (int64_t i = 0; i < at->numel(); ++i) axes.push_back(at->IntAt(i));
     }
   } else {
     axes = k.node.GetInts("axes");
   }
-  const int y = k.out[0];
   const int64_t n = graph::NumElements(k.shape(y));
   if (n == 0) return absl::OkStatus();
   if (n > (int64_t{1} << 31) - 1 || graph::NumElements(xs) > (int64_t{1} << 31) - 1)
@@ -44,8 +67,6 @@ absl::Status BuildReduce(const KernelContext& k, std::vector<Dispatch>& out) {
   const int64_t count = layout.count;
   if (kd.size() > 6 || rd.size() > 6) return Unimplemented(k, "more than 6 non-adjacent axes");
   Dispatch d;
-  d.shader = "reduce";
-  d.spec = {code};
   d.push.assign(28, 0);
   d.push[0] = static_cast<int32_t>(n);
   d.push[1] = static_cast<int32_t>(kd.size());
@@ -61,7 +82,19 @@ absl::Status BuildReduce(const KernelContext& k, std::vector<Dispatch>& out) {
   d.push[27] = static_cast<int32_t>(count);
   d.bindings = {{k.in[0]}, {y}};
   d.label = k.node.Describe();
-  Groups1D(d, n);
+  if (!typed) {
+    d.shader = "reduce";
+    d.spec = {code};
+    Groups1D(d, n);
+  } else {
+    // reduce_typed.comp writes outputs narrower than 32 bits a whole word per invocation.
+    d.shader = "reduce_typed";
+    const int32_t dt = static_cast<int32_t>(t);
+    d.spec = {code, dt, dt, backends::gpu_typed::UnaryClass(t)};
+    const int64_t size = static_cast<int64_t>(graph::DTypeSize(t));
+    const int64_t per = size >= 4 ? 1 : 4 / size;
+    Groups1D(d, (n + per - 1) / per);
+  }
   out.push_back(std::move(d));
   return absl::OkStatus();
 }

@@ -23,6 +23,7 @@
 #include "graph/onnx_import.h"
 #include "graph/tensor.h"
 #include "scheduler/session.h"
+#include "tests/gpu/reduce_case.h"
 
 namespace socd::vulkan_test {
 
@@ -312,6 +313,13 @@ TEST(VulkanFp16, ModelsWithinStatedTolerance) {
     std::fflush(stdout);
     EXPECT_LE(err, 5e-3f * scale + 1e-3f) << m;
   }
+}
+
+// Reduce* on integers, bool, float64 and float16 (the typed reduce kernel) match the CPU backend.
+TEST(VulkanReduce, TypedDtypesMatchCpu) {
+  auto backend = vulkan::CreateVulkanBackend(0, 1);
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  gpu_test::ExpectTypedReducesMatchCpu(**backend);
 }
 
 }  // namespace socd::vulkan_test
