@@ -1,33 +1,19 @@
-// Convolution (grouped/depthwise, pads, strides, dilations, fused bias/residual/activation),
-// pooling, BatchNormalization, LRN, LayerNormalization and Softmax.
+// Convolution (1-D to 3-D, grouped/depthwise, pads, strides, dilations, fused bias/residual/
+// activation), BatchNormalization (inference and training), LRN, LayerNormalization and
+// Softmax; the operator table also lists pooling (vk_ops_pool.cc).
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 #include "backends/vulkan/vk_kernel.h"
+#include "backends/vulkan/vk_ops_window.h"
 #include "graph/passes/fusion.h"
 
 namespace socd::vulkan {
-namespace vk_ops_nn {
 
-int64_t Prod(const graph::Shape& s, size_t from, size_t to) {
-  int64_t p = 1;
-  for (size_t i = from; i < to && i < s.size(); ++i) p *= s[i];
-  return p;
-}
-
-struct Window {
-  int64_t H = 1, W = 1, OH = 1, OW = 1, kh = 1, kw = 1, sh = 1, sw = 1;
-  int64_t pt = 0, pl = 0, pb = 0, pr = 0, dh = 1, dw = 1;
-  // Depth of a 3-D window (pooling only).
-  int64_t D = 1, OD = 1, kd = 1, sd = 1, pf = 0, pk = 0, dd = 1;
-};
-
-// Spatial geometry of a 1-D or 2-D (3-D: `allow3d`) window op from its attributes and planned
-// output shape.
-absl::StatusOr<Window> Geometry(const KernelContext& k, const graph::Shape& x,
-                                const graph::Shape& y, std::vector<int64_t> kernel,
-                                bool allow3d = false) {
+absl::StatusOr<Window> WindowGeometry(const KernelContext& k, const graph::Shape& x,
+                                      const graph::Shape& y, std::vector<int64_t> kernel) {
   const size_t sp = x.size() - 2;
-  if (sp != 1 && sp != 2 && !(allow3d && sp == 3))
-    return Unimplemented(k, absl::StrCat(sp, "-D spatial dims"));
+  if (sp < 1 || sp > 3) return Unimplemented(k, absl::StrCat(sp, "-D spatial dims"));
   Window w;
   auto get = [&](const char* name, int64_t def) {
     std::vector<int64_t> v = k.node.GetInts(name);
@@ -71,6 +57,14 @@ absl::StatusOr<Window> Geometry(const KernelContext& k, const graph::Shape& x,
   return w;
 }
 
+namespace vk_ops_nn {
+
+int64_t Prod(const graph::Shape& s, size_t from, size_t to) {
+  int64_t p = 1;
+  for (size_t i = from; i < to && i < s.size(); ++i) p *= s[i];
+  return p;
+}
+
 int32_t I(int64_t v) { return static_cast<int32_t>(v); }
 
 absl::Status BuildConv(const KernelContext& k, std::vector<Dispatch>& out) {
@@ -80,8 +74,9 @@ absl::Status BuildConv(const KernelContext& k, std::vector<Dispatch>& out) {
   const graph::Shape& ys = k.shape(k.out[0]);
   if (xs.size() < 3 || ws.size() != xs.size()) return Unimplemented(k, "input rank");
   std::vector<int64_t> kernel(ws.begin() + 2, ws.end());
-  auto w = Geometry(k, xs, ys, kernel);
+  auto w = WindowGeometry(k, xs, ys, kernel);
   if (!w.ok()) return w.status();
+  const bool depth = xs.size() == 5;
   const int64_t G = k.node.GetInt("group", 1);
   const int64_t C = xs[1], KO = ws[0];
   if (G <= 0 || C % G != 0 || KO % G != 0 || ws[1] != C / G)
@@ -91,10 +86,10 @@ absl::Status BuildConv(const KernelContext& k, std::vector<Dispatch>& out) {
   if (!act.ok()) return act.status();
   Dispatch d;
   d.shader = "conv";
-  const int64_t kg = KO / G, P = w->OH * w->OW;
+  const int64_t kg = KO / G, P = w->OD * w->OH * w->OW;
   const bool depthwise = kg == 1;
   const int TM = depthwise ? 1 : 4, TN = 4, LX = depthwise ? 64 : 16, LY = depthwise ? 1 : 4;
-  d.spec = {TM, LX, LY};
+  d.spec = {TM, LX, LY, depth ? 1 : 0};
   d.fp16 = k.fp16 && k.is_constant(k.in[1]);
   int flags = 0;
   const int y = k.out[0];
@@ -128,6 +123,8 @@ absl::Status BuildConv(const KernelContext& k, std::vector<Dispatch>& out) {
             act->code,
             FloatBits(act->alpha),
             FloatBits(act->beta)};
+  if (depth)
+    d.push.insert(d.push.end(), {I(w->D), I(w->OD), I(w->kd), I(w->sd), I(w->pf), I(w->dd)});
   d.bindings = {{k.in[0]}, {k.in[1], d.fp16}, {bias}, {res}, {y}};
   d.groups[0] = static_cast<uint32_t>((P + LX * TN - 1) / (LX * TN));
   d.groups[1] = static_cast<uint32_t>((kg + LY * TM - 1) / (LY * TM));
@@ -139,62 +136,59 @@ absl::Status BuildConv(const KernelContext& k, std::vector<Dispatch>& out) {
   return absl::OkStatus();
 }
 
-absl::Status PoolDispatch(const KernelContext& k, const Window& w, int mode, float p,
-                          std::vector<Dispatch>& out) {
-  const int64_t n = graph::NumElements(k.shape(k.out[0]));
-  if (n == 0) return absl::OkStatus();
+// Training mode (opset 14+): batch statistics, normalization and the running statistics in
+// one dispatch of one workgroup per channel (batchnorm_train.comp).
+absl::Status BatchNormTraining(const KernelContext& k, const Activation& act,
+                               std::vector<Dispatch>& out) {
+  const graph::Shape& xs = k.shape(k.in[0]);
+  const int64_t C = xs[1];
+  for (size_t i = 1; i < 5; ++i)
+    if (graph::NumElements(k.shape(k.in[i])) != C)
+      return Unimplemented(k, "training mode with parameters not of C elements");
+  if (C == 0) return absl::OkStatus();
+  if (graph::NumElements(xs) > std::numeric_limits<int32_t>::max())
+    return Unimplemented(k, "more than 2^31 elements");
+  int flags = 0, mean = k.out[0], var = k.out[0];  // absent outputs bind Y, never written
+  if (k.out.size() > 1 && k.out[1] != graph::kNoValue) {
+    mean = k.out[1];
+    flags |= 1;
+  }
+  if (k.out.size() > 2 && k.out[2] != graph::kNoValue) {
+    var = k.out[2];
+    flags |= 2;
+  }
   Dispatch d;
-  d.shader = "pool";
-  d.push = {I(n),    0,       I(w.H),  I(w.W),  I(w.OH), I(w.OW), I(w.kh), I(w.kw), I(w.sh),
-            I(w.sw), I(w.pt), I(w.pl), I(w.dh), I(w.dw), mode,    I(w.pb), I(w.pr), FloatBits(p),
-            I(w.D),  I(w.OD), I(w.kd), I(w.sd), I(w.pf), I(w.dd), I(w.pk)};
-  d.bindings = {{k.in[0]}, {k.out[0]}};
+  d.shader = "batchnorm_train";
+  d.push = {I(xs[0]),
+            I(C),
+            I(Prod(xs, 2, xs.size())),
+            FloatBits(k.node.GetFloat("epsilon", 1e-5f)),
+            FloatBits(k.node.GetFloat("momentum", 0.9f)),
+            flags,
+            act.code,
+            FloatBits(act.alpha),
+            FloatBits(act.beta)};
+  d.bindings = {{k.in[0]}, {k.in[1]}, {k.in[2]}, {k.in[3]}, {k.in[4]}, {k.out[0]}, {mean}, {var}};
   d.label = k.node.Describe();
-  Groups1D(d, n);
+  d.groups[0] = static_cast<uint32_t>(std::min<int64_t>(C, 65535));
+  d.groups[1] = static_cast<uint32_t>((C + 65534) / 65535);
   out.push_back(std::move(d));
   return absl::OkStatus();
 }
 
-absl::Status BuildPool(const KernelContext& k, std::vector<Dispatch>& out) {
-  if (auto s = RequireFloat32(k); !s.ok()) return s;
-  if (k.out.size() > 1 && k.out[1] != graph::kNoValue)
-    return Unimplemented(k, "MaxPool Indices output");
-  const graph::Shape& xs = k.shape(k.in[0]);
-  if (xs.size() < 3) return Unimplemented(k, "input rank");
-  auto w = Geometry(k, xs, k.shape(k.out[0]), k.node.GetInts("kernel_shape"), /*allow3d=*/true);
-  if (!w.ok()) return w.status();
-  int mode = 0;
-  float p = 2;
-  if (k.node.op_type == "AveragePool") {
-    mode = k.node.GetInt("count_include_pad", 0) ? 1 : 2;
-  } else if (k.node.op_type == "LpPool") {
-    mode = 3;
-    p = static_cast<float>(k.node.GetInt("p", 2));
-  }
-  return PoolDispatch(k, *w, mode, p, out);
-}
-
-absl::Status BuildGlobalPool(const KernelContext& k, std::vector<Dispatch>& out) {
-  if (auto s = RequireFloat32(k); !s.ok()) return s;
-  const graph::Shape& xs = k.shape(k.in[0]);
-  if (xs.size() < 3) return Unimplemented(k, "input rank");
-  Window w;
-  w.W = Prod(xs, 2, xs.size());
-  w.kw = w.W;
-  int mode = k.node.op_type == "GlobalMaxPool" ? 0 : k.node.op_type == "GlobalLpPool" ? 3 : 2;
-  return PoolDispatch(k, w, mode, static_cast<float>(k.node.GetInt("p", 2)), out);
-}
-
 absl::Status BuildBatchNorm(const KernelContext& k, std::vector<Dispatch>& out) {
   if (auto s = RequireFloat32(k); !s.ok()) return s;
-  if (k.node.GetInt("training_mode", 0) != 0 || (k.out.size() > 1 && k.out[1] != graph::kNoValue))
-    return Unimplemented(k, "training mode");
   for (size_t i = 0; i < 5; ++i)
     if (!k.has_in(i)) return Unimplemented(k, "missing input");
   const graph::Shape& xs = k.shape(k.in[0]);
   if (xs.size() < 2) return Unimplemented(k, "input rank");
   auto act = FusedActivation(k.node);
   if (!act.ok()) return act.status();
+  // training_mode exists from opset 14; older training graphs' extra outputs are refused.
+  if (k.node.opset >= 14 && k.node.GetInt("training_mode", 0) != 0)
+    return BatchNormTraining(k, *act, out);
+  if (k.out.size() > 1 && k.out[1] != graph::kNoValue)
+    return Unimplemented(k, "statistics outputs outside training mode");
   const int64_t n = graph::NumElements(xs);
   if (n == 0) return absl::OkStatus();
   Dispatch d;
