@@ -1,5 +1,6 @@
-// Convolution (2-D and 1-D, grouped/depthwise, fused bias/residual/activation) and pooling
-// (Max/Average with pads, strides, dilations, ceil_mode; Global Average/Max).
+// Convolution (1-D to 3-D, grouped/depthwise, fused bias/residual/activation) and pooling
+// (Max/Average/Lp with pads, strides, dilations, ceil_mode; MaxPool also on float16,
+// bfloat16, int8, uint8 and with its Indices output; Global Average/Max).
 #include "absl/strings/str_cat.h"
 #include "backends/opencl/cl_ops.h"
 #include "graph/ops/nn_geometry.h"
@@ -9,13 +10,14 @@ namespace socd::opencl {
 
 namespace cl_ops_conv_pool {
 
-// Spatial dims as (H, W): 1-D tensors run as H = 1.
-struct Hw {
-  int64_t h = 1, w = 1;
+// Spatial dims as (D, H, W): 2-D tensors run as D = 1, 1-D ones as D = H = 1.
+struct Dhw {
+  int64_t d = 1, h = 1, w = 1;
 };
-Hw Spatial(const graph::Shape& s) {
-  if (s.size() == 3) return {1, s[2]};
-  return {s[2], s[3]};
+Dhw Spatial(const graph::Shape& s) {
+  if (s.size() == 3) return {1, 1, s[2]};
+  if (s.size() == 4) return {1, s[2], s[3]};
+  return {s[2], s[3], s[4]};
 }
 
 absl::Status CheckConv(const graph::Node& n) { return CheckFusedAct(n); }
@@ -25,7 +27,7 @@ absl::StatusOr<std::vector<ClDispatch>> LowerConv(const LowerCtx& c) {
   const graph::Shape& xs = c.in_shape(0);
   const graph::Shape& ws = c.in_shape(1);
   const graph::Shape& ys = c.out_shape();
-  if (xs.size() != 3 && xs.size() != 4) return c.Unimplemented("only 1-D and 2-D convolutions");
+  if (xs.size() < 3 || xs.size() > 5) return c.Unimplemented("only 1-D to 3-D convolutions");
   if (ws.size() != xs.size()) return c.Unimplemented("weight rank differs from input rank");
   if (!FitsInt32(xs) || !FitsInt32(ys) || !FitsInt32(ws))
     return c.Unimplemented("more than 2^31 elements");
@@ -39,13 +41,21 @@ absl::StatusOr<std::vector<ClDispatch>> LowerConv(const LowerCtx& c) {
   int act;
   float aa, ab;
   if (auto s = ReadFusedAct(c.node, &act, &aa, &ab); !s.ok()) return s;
-  const bool one_d = xs.size() == 3;
-  const Hw in = Spatial(xs), out = Spatial(ys), kr = Spatial(ws);
-  const int64_t sh = one_d ? 1 : g->strides[0], sw = g->strides.back();
-  const int64_t ph = one_d ? 0 : g->pad_begin[0], pw = g->pad_begin.back();
-  const int64_t dh = one_d ? 1 : g->dilations[0], dw = g->dilations.back();
+  // Window attributes per (D, H, W), missing leading dims 1 (stride, dilation) or 0 (pad).
+  const size_t sp = xs.size() - 2;
+  auto at = [&](const std::vector<int64_t>& v, size_t dim, int64_t def) {
+    return dim + sp < 3 ? def : v[dim + sp - 3];
+  };
+  const Dhw in = Spatial(xs), out = Spatial(ys), kr = Spatial(ws);
+  const int64_t sd = at(g->strides, 0, 1), sh = at(g->strides, 1, 1), sw = at(g->strides, 2, 1);
+  const int64_t pd = at(g->pad_begin, 0, 0), ph = at(g->pad_begin, 1, 0);
+  const int64_t pw = at(g->pad_begin, 2, 0);
+  const int64_t dd = at(g->dilations, 0, 1), dh = at(g->dilations, 1, 1);
+  const int64_t dw = at(g->dilations, 2, 1);
+  const bool depth = sp == 3;
   const int64_t Cg = C / group, Kg = K / group;
-  const int ob = Kg % 8 == 0 ? 8 : Kg % 4 == 0 ? 4 : 1;
+  // 3-D has no 8-channel variant: one kernel fewer for PoCL to build, and 3-D is rare.
+  const int ob = Kg % 8 == 0 && !depth ? 8 : Kg % 4 == 0 ? 4 : 1;
   int flags = 0;
   if (c.has_in(2)) {
     if (graph::NumElements(c.in_shape(2)) != K) return c.Unimplemented("bias must have K elements");
@@ -56,9 +66,9 @@ absl::StatusOr<std::vector<ClDispatch>> LowerConv(const LowerCtx& c) {
       return c.Unimplemented("residual input must have the output's shape");
     flags |= 2;
   }
-  const int64_t pixels = out.h * out.w;
+  const int64_t pixels = out.d * out.h * out.w;
   ClDispatch d;
-  d.kernel = absl::StrCat("conv2d_ob", ob, "_f32");
+  d.kernel = absl::StrCat(depth ? "conv3d_ob" : "conv2d_ob", ob, "_f32");
   d.dims = 3;
   const size_t lx = pixels <= 16 ? 16 : 64;
   d.local = {lx, 1, 1};
@@ -88,19 +98,53 @@ absl::StatusOr<std::vector<ClDispatch>> LowerConv(const LowerCtx& c) {
             ClArg::Int(flags),
             ClArg::Int(act),
             ClArg::Float(aa),
-            ClArg::Float(ab)};
+            ClArg::Float(ab),
+            ClArg::Int(in.d),
+            ClArg::Int(out.d),
+            ClArg::Int(kr.d),
+            ClArg::Int(sd),
+            ClArg::Int(pd),
+            ClArg::Int(dd)};
   return std::vector<ClDispatch>{d};
 }
 
 absl::Status CheckPool(const graph::Node& n) {
-  if (n.outputs.size() > 1 && n.outputs[1] != graph::kNoValue)
-    return absl::UnimplementedError("opencl: MaxPool Indices output not supported");
+  if (n.op_type != "MaxPool" && n.outputs.size() > 1 && n.outputs[1] != graph::kNoValue)
+    return absl::UnimplementedError("opencl: an Indices output on " + n.op_type);
   return absl::OkStatus();
 }
 
+// pool.cl's maxpool_* kernel for element type t; empty if none.
+std::string MaxPoolKernel(graph::DType t) {
+  switch (t) {
+    case graph::DType::kFloat32:
+      return "maxpool_f32";
+    case graph::DType::kUInt8:
+      return "maxpool_u8";
+    case graph::DType::kInt8:
+      return "maxpool_i8";
+    case graph::DType::kFloat16:
+      return "maxpool_f16";
+    case graph::DType::kBFloat16:
+      return "maxpool_bf16";
+    default:
+      return "";
+  }
+}
+
 absl::StatusOr<std::vector<ClDispatch>> LowerPool(const LowerCtx& c) {
-  if (auto s = c.RequireFloat32(); !s.ok()) return s;
   if (auto s = CheckPool(c.node); !s.ok()) return s;
+  // MaxPool on narrow types or with Indices: maxpool_*; the rest: pool2d_f32.
+  const bool indices = c.has_out(1);
+  const std::string maxpool = c.node.op_type == "MaxPool" && (indices || !c.AllFloat32())
+                                  ? MaxPoolKernel(c.in_dtype(0))
+                                  : "";
+  if (maxpool.empty()) {
+    if (auto s = c.RequireFloat32(); !s.ok()) return s;
+  } else if (c.out_dtype(0) != c.in_dtype(0) ||
+             (indices && c.out_dtype(1) != graph::DType::kInt64)) {
+    return c.Unimplemented("output types differ from MaxPool's (X's, int64 Indices)");
+  }
   const graph::Shape& xs = c.in_shape(0);
   const graph::Shape& ys = c.out_shape();
   if (xs.size() < 3 || xs.size() > 5) return c.Unimplemented("only 1-D to 3-D pooling");
@@ -123,6 +167,34 @@ absl::StatusOr<std::vector<ClDispatch>> LowerPool(const LowerCtx& c) {
   const auto st = dhw(g->strides, 1), pb = dhw(g->pad_begin, 0), pe = dhw(g->pad_end, 0);
   const auto dl = dhw(g->dilations, 1);
   const int64_t total = graph::NumElements(ys);
+  if (!maxpool.empty()) {
+    ClDispatch d = Dispatch1D(maxpool, total);
+    const int flags = (indices ? 1 : 0) | (c.node.GetInt("storage_order", 0) == 1 ? 2 : 0);
+    d.args = {ClArg::Value(c.in(0)),
+              ClArg::Value(c.out()),
+              indices ? ClArg::Value(c.out(1)) : ClArg::Null(),
+              ClArg::Int(total),
+              ClArg::Int(in[1]),
+              ClArg::Int(in[2]),
+              ClArg::Int(out[1]),
+              ClArg::Int(out[2]),
+              ClArg::Int(kk[1]),
+              ClArg::Int(kk[2]),
+              ClArg::Int(st[1]),
+              ClArg::Int(st[2]),
+              ClArg::Int(pb[1]),
+              ClArg::Int(pb[2]),
+              ClArg::Int(dl[1]),
+              ClArg::Int(dl[2]),
+              ClArg::Int(in[0]),
+              ClArg::Int(out[0]),
+              ClArg::Int(kk[0]),
+              ClArg::Int(st[0]),
+              ClArg::Int(pb[0]),
+              ClArg::Int(dl[0]),
+              ClArg::Int(flags)};
+    return std::vector<ClDispatch>{d};
+  }
   ClDispatch d = Dispatch1D("pool2d_f32", total);
   d.args = {ClArg::Value(c.in(0)),
             ClArg::Value(c.out()),

@@ -1,5 +1,6 @@
 // Elementwise operators: unary math and activations, binary arithmetic with broadcasting,
-// variadic Sum/Max/Min/Mean, Clip, BatchNormalization (inference, fused activation).
+// variadic Sum/Max/Min/Mean, Clip, BatchNormalization (inference with fused activation, and
+// training mode).
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -183,11 +184,20 @@ absl::StatusOr<std::vector<ClDispatch>> LowerClip(const LowerCtx& c) {
   return std::vector<ClDispatch>{d};
 }
 
+// training_mode exists from opset 14; older training graphs' extra outputs are refused.
+bool BatchNormTraining(const graph::Node& n) {
+  return n.opset >= 14 && n.GetInt("training_mode", 0) != 0;
+}
+
 absl::Status CheckBatchNorm(const graph::Node& n) {
-  if (n.GetInt("training_mode", 0) != 0)
-    return absl::UnimplementedError("opencl: BatchNormalization training mode not supported");
-  if (n.outputs.size() > 1)
-    return absl::UnimplementedError("opencl: BatchNormalization running statistics outputs");
+  size_t outs = 0;
+  for (size_t o = 0; o < n.outputs.size(); ++o)
+    if (n.outputs[o] != graph::kNoValue) outs = o + 1;
+  if (outs > 1 && !BatchNormTraining(n))
+    return absl::UnimplementedError(
+        "opencl: BatchNormalization statistics outputs outside training mode");
+  if (outs > 3)
+    return absl::UnimplementedError("opencl: BatchNormalization saved mean/variance outputs");
   return CheckFusedAct(n);
 }
 
@@ -196,6 +206,7 @@ absl::StatusOr<std::vector<ClDispatch>> LowerBatchNorm(const LowerCtx& c) {
   if (auto s = CheckBatchNorm(c.node); !s.ok()) return s;
   const graph::Shape& xs = c.in_shape(0);
   if (xs.size() < 2) return c.Unimplemented("input rank below 2");
+  if (!FitsInt32(xs)) return c.Unimplemented("more than 2^31 elements");
   for (int k = 1; k <= 4; ++k) {
     if (!c.has_in(k) || graph::NumElements(c.in_shape(k)) != xs[1])
       return c.Unimplemented("per-channel parameters must have C elements");
@@ -205,14 +216,37 @@ absl::StatusOr<std::vector<ClDispatch>> LowerBatchNorm(const LowerCtx& c) {
   if (auto s = ReadFusedAct(c.node, &act, &aa, &ab); !s.ok()) return s;
   int64_t inner = 1;
   for (size_t d = 2; d < xs.size(); ++d) inner *= xs[d];
+  const float eps = c.node.GetFloat("epsilon", 1e-5f);
+  if (BatchNormTraining(c.node)) {
+    // One 64-item work-group per channel: batch statistics, normalization and the running
+    // statistics in one launch (norm.cl batchnorm_train_f32).
+    ClDispatch d = Dispatch1D("batchnorm_train_f32", xs[1] * 64);
+    const int flags = (c.has_out(1) ? 1 : 0) | (c.has_out(2) ? 2 : 0);
+    d.args = {ClArg::Value(c.in(0)),
+              ClArg::Value(c.in(1)),
+              ClArg::Value(c.in(2)),
+              ClArg::Value(c.in(3)),
+              ClArg::Value(c.in(4)),
+              ClArg::Value(c.out()),
+              flags & 1 ? ClArg::Value(c.out(1)) : ClArg::Null(),
+              flags & 2 ? ClArg::Value(c.out(2)) : ClArg::Null(),
+              ClArg::Int(xs[0]),
+              ClArg::Int(xs[1]),
+              ClArg::Int(inner),
+              ClArg::Float(eps),
+              ClArg::Float(c.node.GetFloat("momentum", 0.9f)),
+              ClArg::Int(flags),
+              ClArg::Int(act),
+              ClArg::Float(aa),
+              ClArg::Float(ab)};
+    return std::vector<ClDispatch>{d};
+  }
   const int64_t n = graph::NumElements(xs);
   ClDispatch d = Dispatch1D("batchnorm_f32", n);
-  d.args = {ClArg::Value(c.in(0)), ClArg::Value(c.in(1)),
-            ClArg::Value(c.in(2)), ClArg::Value(c.in(3)),
-            ClArg::Value(c.in(4)), ClArg::Value(c.out()),
-            ClArg::Int(n),         ClArg::Int(xs[1]),
-            ClArg::Int(inner),     ClArg::Float(c.node.GetFloat("epsilon", 1e-5f)),
-            ClArg::Int(act),       ClArg::Float(aa),
+  d.args = {ClArg::Value(c.in(0)), ClArg::Value(c.in(1)), ClArg::Value(c.in(2)),
+            ClArg::Value(c.in(3)), ClArg::Value(c.in(4)), ClArg::Value(c.out()),
+            ClArg::Int(n),         ClArg::Int(xs[1]),     ClArg::Int(inner),
+            ClArg::Float(eps),     ClArg::Int(act),       ClArg::Float(aa),
             ClArg::Float(ab)};
   return std::vector<ClDispatch>{d};
 }

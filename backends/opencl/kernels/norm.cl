@@ -67,3 +67,50 @@ __kernel void lrn_f32(__global const float* x, __global float* y, int total, int
   }
   y[i] = x[i] / pow(bias + alpha / (float)size * sum, beta);
 }
+
+// Training-mode BatchNormalization (ONNX 14/15): work-group c (64 work-items) computes
+// channel c's batch mean and population variance over N and the spatial dims, normalizes the
+// channel with them and writes the running statistics, running * momentum + batch *
+// (1 - momentum). flags: bit 0 running mean out, bit 1 running var out.
+float bn_group_sum(__local float* part, float v) {
+  int l = get_local_id(0);
+  part[l] = v;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  for (int s = 32; s > 0; s >>= 1) {
+    if (l < s) part[l] += part[l + s];
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  float r = part[0];
+  barrier(CLK_LOCAL_MEM_FENCE);
+  return r;
+}
+
+__kernel __attribute__((reqd_work_group_size(64, 1, 1))) void batchnorm_train_f32(
+    __global const float* x, __global const float* scale, __global const float* bias,
+    __global const float* mean_in, __global const float* var_in, __global float* y,
+    __global float* mean_out, __global float* var_out, int N, int C, int inner, float eps,
+    float momentum, int flags, int act, float aa, float ab) {
+  __local float part[64];
+  int c = get_group_id(0);
+  int l = get_local_id(0);
+  int cnt = N * inner;
+  float s = 0.0f;
+  for (int j = l; j < cnt; j += 64) s += x[((size_t)(j / inner) * C + c) * inner + j % inner];
+  float mean = cnt > 0 ? bn_group_sum(part, s) / (float)cnt : 0.0f;
+  float s2 = 0.0f;
+  for (int j = l; j < cnt; j += 64) {
+    float d = x[((size_t)(j / inner) * C + c) * inner + j % inner] - mean;
+    s2 += d * d;
+  }
+  float var = cnt > 0 ? bn_group_sum(part, s2) / (float)cnt : 0.0f;
+  float a = scale[c] / sqrt(var + eps);
+  float b = bias[c] - mean * a;
+  for (int j = l; j < cnt; j += 64) {
+    size_t o = ((size_t)(j / inner) * C + c) * inner + j % inner;
+    y[o] = apply_act(x[o] * a + b, act, aa, ab);
+  }
+  if (l == 0) {
+    if (flags & 1) mean_out[c] = mean_in[c] * momentum + mean * (1.0f - momentum);
+    if (flags & 2) var_out[c] = var_in[c] * momentum + var * (1.0f - momentum);
+  }
+}

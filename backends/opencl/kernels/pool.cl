@@ -60,3 +60,69 @@ __kernel void global_pool_f32(__global const float* x, __global float* y, int pl
   for (int k = 0; k < hw; ++k) acc = mode == 0 ? fmax(acc, xp[k]) : acc + xp[k];
   y[i] = mode == 0 ? acc : acc / (float)hw;
 }
+
+// MaxPool on any ONNX MaxPool element type (computed in float, which holds them exactly) with
+// the optional int64 Indices: the flat index in x of each window's first maximum, row-major,
+// or column-major within the (D, H, W) plane when flags bit 1 (storage_order 1) is set; flags
+// bit 0: write `ind`. A window wholly in the padding gives 0 and the plane's first index, as
+// the CPU kernel does. LOAD(p, i) reads element i as float, STORE(p, i, v) writes it back.
+#define MAXPOOL_KERNEL(NAME, T, LOAD, STORE)                                                  \
+  __kernel void NAME(__global const T* x, __global T* y, __global long* ind, int total, int H,  \
+                     int W, int OH, int OW, int KH, int KW, int SH, int SW, int PT, int PL,    \
+                     int DH, int DW, int D, int OD, int KD, int SD, int PF, int DD, int flags) { \
+    int i = get_global_id(0);                                                                  \
+    if (i >= total) return;                                                                    \
+    int ow = i % OW;                                                                           \
+    int t = i / OW;                                                                            \
+    int oh = t % OH;                                                                           \
+    t /= OH;                                                                                   \
+    int od = t % OD;                                                                           \
+    int nc = t / OD;                                                                           \
+    __global const T* xp = x + (size_t)nc * D * H * W;                                         \
+    float best = 0.0f;                                                                         \
+    int arg = -1;                                                                              \
+    for (int kd = 0; kd < KD; ++kd) {                                                          \
+      int id = od * SD - PF + kd * DD;                                                         \
+      if (id < 0 || id >= D) continue;                                                         \
+      for (int kh = 0; kh < KH; ++kh) {                                                        \
+        int ih = oh * SH - PT + kh * DH;                                                       \
+        if (ih < 0 || ih >= H) continue;                                                       \
+        for (int kw = 0; kw < KW; ++kw) {                                                      \
+          int iw = ow * SW - PL + kw * DW;                                                     \
+          if (iw < 0 || iw >= W) continue;                                                     \
+          int off = (id * H + ih) * W + iw;                                                    \
+          float v = LOAD(xp, off);                                                             \
+          if (arg < 0 || v > best) {                                                           \
+            best = v;                                                                          \
+            arg = off;                                                                         \
+          }                                                                                    \
+        }                                                                                      \
+      }                                                                                        \
+    }                                                                                          \
+    STORE(y, i, best);                                                                         \
+    if (flags & 1) {                                                                           \
+      int at = max(arg, 0);                                                                    \
+      if (arg >= 0 && (flags & 2)) {                                                           \
+        int iw = arg % W, ih = (arg / W) % H, id = arg / (W * H);                              \
+        at = id + D * (ih + H * iw);                                                           \
+      }                                                                                        \
+      ind[i] = (long)nc * D * H * W + at;                                                      \
+    }                                                                                          \
+  }
+
+#define LOAD_PLAIN(p, i) ((float)(p)[i])
+#define STORE_F32(p, i, v) ((p)[i] = (v))
+#define STORE_U8(p, i, v) ((p)[i] = (uchar)(v))
+#define STORE_I8(p, i, v) ((p)[i] = (char)(v))
+// float16 through vload_half / vstore_half (core OpenCL C: no cl_khr_fp16 needed); bfloat16
+// is the high half of a float.
+#define LOAD_F16(p, i) vload_half(i, p)
+#define STORE_F16(p, i, v) vstore_half_rte(v, i, p)
+#define LOAD_BF16(p, i) as_float((uint)(p)[i] << 16)
+#define STORE_BF16(p, i, v) ((p)[i] = (ushort)(as_uint(v) >> 16))
+
+MAXPOOL_KERNEL(maxpool_f32, float, LOAD_PLAIN, STORE_F32)
+MAXPOOL_KERNEL(maxpool_u8, uchar, LOAD_PLAIN, STORE_U8)
+MAXPOOL_KERNEL(maxpool_i8, char, LOAD_PLAIN, STORE_I8)
+MAXPOOL_KERNEL(maxpool_f16, half, LOAD_F16, STORE_F16)
+MAXPOOL_KERNEL(maxpool_bf16, ushort, LOAD_BF16, STORE_BF16)
