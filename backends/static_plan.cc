@@ -11,6 +11,18 @@ namespace socd::backends {
 
 using graph::kNoValue;
 
+namespace {
+
+// Training-mode Dropout computes new values (training_mode known to be on, or only at run
+// time): its output must not share its input's storage, which other readers may still need.
+bool WritesNewValues(const graph::Node& n, const StaticPlan& p) {
+  if (n.op_type != "Dropout" || n.inputs.size() < 3 || n.inputs[2] == kNoValue) return false;
+  const auto& t = p.vals[n.inputs[2]].value;
+  return !t || t->numel() != 1 || t->IntAt(0) != 0;
+}
+
+}  // namespace
+
 absl::StatusOr<StaticPlan> BuildStaticPlan(const graph::Graph& g,
                                            const std::vector<graph::Shape>& input_shapes,
                                            const StaticPlanOptions& opts) {
@@ -64,7 +76,7 @@ absl::StatusOr<StaticPlan> BuildStaticPlan(const graph::Graph& g,
       auto schema = graph::OpRegistry::Get().Find(n);
       const auto in_kind = p.locs[n.inputs[0]].kind;
       alias = schema.ok() && (*schema)->aliases_input0 && in_kind != ValueLocation::kInput &&
-              in_kind != ValueLocation::kConstant;
+              in_kind != ValueLocation::kConstant && !WritesNewValues(n, p);
     }
     for (int in : n.inputs) {
       if (in == kNoValue) continue;

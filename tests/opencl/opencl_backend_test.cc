@@ -16,6 +16,7 @@
 #include "backends/opencl/cl_partition.h"
 #include "backends/opencl/cl_program_cache.h"
 #include "backends/opencl/opencl_backend.h"
+#include "tests/gpu/dropout_case.h"
 #include "tests/gpu/reduce_case.h"
 
 namespace socd::opencl {
@@ -265,6 +266,13 @@ TEST(OpenClInfo, CalibrationMeasuredThenCached) {
   EXPECT_EQ((*b)->info().kind, backends::BackendKind::kOpenCL);
   EXPECT_GT((*b)->info().peak_gflops_fp32, 0.0);
   EXPECT_NE((*b)->info().name.find((*rt)->info().desc.name), std::string::npos);
+}
+
+// Training-mode Dropout's mask is the CPU backend's bit for bit (same MT19937 stream).
+TEST(OpenClDropout, TrainingMaskMatchesCpu) {
+  auto b = CreateOpenClBackend(0, 1);
+  ASSERT_TRUE(b.ok()) << b.status();
+  for (const auto& c : gpu_test::DropoutCases()) gpu_test::ExpectDropoutMatchesCpu(**b, c);
 }
 
 // Reduce* on integers, bool, float64 and float16 (the typed reduce kernel) match the CPU backend.

@@ -23,6 +23,7 @@
 #include "graph/onnx_import.h"
 #include "graph/tensor.h"
 #include "scheduler/session.h"
+#include "tests/gpu/dropout_case.h"
 #include "tests/gpu/reduce_case.h"
 
 namespace socd::vulkan_test {
@@ -313,6 +314,13 @@ TEST(VulkanFp16, ModelsWithinStatedTolerance) {
     std::fflush(stdout);
     EXPECT_LE(err, 5e-3f * scale + 1e-3f) << m;
   }
+}
+
+// Training-mode Dropout's mask is the CPU backend's bit for bit (same MT19937 stream).
+TEST(VulkanDropout, TrainingMaskMatchesCpu) {
+  auto backend = vulkan::CreateVulkanBackend(0, 1);
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  for (const auto& c : gpu_test::DropoutCases()) gpu_test::ExpectDropoutMatchesCpu(**backend, c);
 }
 
 // Reduce* on integers, bool, float64 and float16 (the typed reduce kernel) match the CPU backend.
