@@ -109,6 +109,9 @@ absl::Status Context::Init(int index) {
   }
   phys_ = (*pds)[index];
   caps_ = DescribeDevice(phys_, index, instance_->api_version);
+  // Tests the no-float64 typed shaders on a device that has shaderFloat64 (lavapipe): the
+  // feature is then neither enabled nor used, as on a GPU without it (most mobile ones).
+  if (vk_context::EnvFlag("SOCD_VK_NO_FLOAT64")) caps_.shader_float64 = false;
   vkGetPhysicalDeviceMemoryProperties(phys_, &mem_props_);
 
   uint32_t qn = 0;

@@ -39,7 +39,7 @@ struct DeviceCaps {
   size_t import_alignment = 4096;  // minImportedHostPointerAlignment
   bool fp16_storage = false;       // storageBuffer16BitAccess
   bool shader_int64 = false;       // typed shaders (integer and bool tensors) need it
-  bool shader_float64 = false;     // float64 tensors
+  bool shader_float64 = false;     // float64 tensors (else typed shaders run their nof64 build)
   bool shader_float16 = false;     // fp16 arithmetic (shaderFloat16): the fp16 peak
   bool float16_int8_ext = false;   // VK_KHR_shader_float16_int8 needed (pre-1.2 device)
   VkDeviceSize storage_alignment = 256;

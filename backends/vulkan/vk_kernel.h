@@ -49,7 +49,8 @@ struct KernelContext {
   const std::vector<int>& out;
   bool fp16 = false;              // constant weights may be bound as fp16
   uint64_t max_range = 1u << 27;  // maxStorageBufferRange
-  bool typed = false;             // typed_*.comp usable (shaderInt64 and shaderFloat64)
+  bool typed = false;             // typed_*.comp usable (shaderInt64)
+  bool float64 = false;           // float64 tensors in them (shaderFloat64; else the nof64 build)
 
   const graph::Shape& shape(int v) const { return plan.vals[v].shape; }
   graph::DType dtype(int v) const { return plan.vals[v].dtype; }

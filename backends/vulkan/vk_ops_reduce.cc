@@ -1,7 +1,7 @@
 // Reduce* operators: one invocation per output element; kept and reduced axes each merged
 // where contiguous so any axis set fits the 6+6 push-constant dims. float32 runs reduce.comp;
 // every other storable dtype runs reduce_typed.comp (typed.glsl decoding, the dtype's own
-// compute class), which needs the typed shaders' shaderInt64 and shaderFloat64.
+// compute class), which needs the typed shaders' shaderInt64, and shaderFloat64 for float64.
 
 #include "absl/strings/str_cat.h"
 #include "backends/gpu_typed.h"
@@ -18,8 +18,12 @@ using graph::DType;
 absl::Status CheckTypedReduce(const KernelContext& k, int code, DType t) {
   if (!k.typed)
     return Unimplemented(k, absl::StrCat("tensor type ", graph::DTypeName(t),
-                                         " (typed shaders need shaderInt64 and shaderFloat64, "
-                                         "which this device lacks)"));
+                                         " (typed shaders need shaderInt64, which this device "
+                                         "lacks)"));
+  if (t == DType::kFloat64 && !k.float64)
+    return Unimplemented(k,
+                         "tensor type float64 (needs shaderFloat64, which this device lacks; the "
+                         "typed shaders run without double)");
   if (!backends::gpu_typed::Storable(t))
     return Unimplemented(k, absl::StrCat("tensor type ", graph::DTypeName(t)));
   if (t == DType::kBool && code != 2 && code != 3)

@@ -28,16 +28,25 @@ using backends::gpu_typed::Convertible;
 using backends::gpu_typed::Storable;
 using backends::gpu_typed::UnaryClass;
 
-// `convert`: Cast/CastLike or data movement, which also take the sub-byte types.
-absl::Status CheckTypes(const KernelContext& k, bool convert = false) {
+// `convert`: Cast/CastLike or data movement, which also take the sub-byte types. `bits_only`:
+// the op moves elements without decoding them (Where), so float64 needs no double arithmetic.
+absl::Status CheckTypes(const KernelContext& k, bool convert = false, bool bits_only = false) {
   if (!k.typed)
     return Unimplemented(k,
-                         "typed shaders need shaderInt64 and shaderFloat64, which this "
-                         "device lacks (float32 tensors only)");
+                         "typed shaders need shaderInt64, which this device lacks (float32 "
+                         "tensors only)");
   for (const auto* list : {&k.in, &k.out})
-    for (int v : *list)
-      if (v != kNoValue && !(convert ? Convertible(k.dtype(v)) : Storable(k.dtype(v))))
+    for (int v : *list) {
+      if (v == kNoValue) continue;
+      if (!(convert ? Convertible(k.dtype(v)) : Storable(k.dtype(v))))
         return Unimplemented(k, backends::gpu_typed::RefusedTypeReason(k.dtype(v)));
+      // Every float64 tensor that is decoded, and so every op of the double compute class
+      // (which needs a float64 operand), runs in double: the nof64 shaders have none.
+      if (k.dtype(v) == DType::kFloat64 && !k.float64 && !bits_only)
+        return Unimplemented(k,
+                             "tensor type float64 (needs shaderFloat64, which this device "
+                             "lacks; the typed shaders run without double)");
+    }
   return absl::OkStatus();
 }
 
@@ -170,7 +179,8 @@ absl::Status BuildNot(const KernelContext& k, std::vector<Dispatch>& out) {
 }
 
 absl::Status BuildWhere(const KernelContext& k, std::vector<Dispatch>& out) {
-  if (auto s = CheckTypes(k, /*convert=*/true); !s.ok()) return s;  // moves bytes only
+  // Moves bytes only: any dtype, float64 too without shaderFloat64.
+  if (auto s = CheckTypes(k, /*convert=*/true, /*bits_only=*/true); !s.ok()) return s;
   const int c = k.in[0], x = k.in[1], y2 = k.in[2], z = k.out[0];
   if (k.dtype(c) != DType::kBool) return Unimplemented(k, "condition is not bool");
   const int64_t n = graph::NumElements(k.shape(z));

@@ -103,7 +103,8 @@ absl::Status VulkanPartition::BuildDispatches() {
           absl::StrCat("vulkan: no shader for ", n.Describe(), " (op ", n.op_type, ")"));
     KernelContext k{
         n, plan_, st.in_values, st.out_values, ctx_->fp16(), ctx_->caps().max_storage_range};
-    k.typed = ctx_->caps().shader_int64 && ctx_->caps().shader_float64;
+    k.typed = ctx_->caps().shader_int64;
+    k.float64 = ctx_->caps().shader_float64;
     std::vector<Dispatch> ds;
     if (auto s = op->build(k, ds); !s.ok()) return s;
     for (Dispatch& d : ds) {

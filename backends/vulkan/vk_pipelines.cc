@@ -100,20 +100,24 @@ absl::StatusOr<const Pipeline*> Context::GetPipeline(const std::string& name, bo
                                                      const std::vector<int32_t>& spec,
                                                      int bindings) {
   std::lock_guard<std::mutex> l(mu_);
-  const std::string variant = fp16 ? "f16" : "f32";
+  const EmbeddedShader* sh = FindEmbeddedShader(name);
+  if (!sh) return absl::InternalError(absl::StrCat("vulkan: no embedded shader '", name, "'"));
+  // Without shaderFloat64 the typed shaders' no-double build: any double in a module declares
+  // the Float64 capability, which such a device rejects. Shaders without that variant declare
+  // no double; typed shaders read no fp16 weights, so the fp16 variant never matters for them.
+  const bool nof64 = !caps_.shader_float64 && sh->nof64 != nullptr;
+  const std::string variant = nof64 ? "nof64" : fp16 ? "f16" : "f32";
   const std::string key =
       absl::StrCat(name, "/", variant, "/", bindings, "/", absl::StrJoin(spec, ","));
   auto it = pipelines_.find(key);
   if (it != pipelines_.end()) return it->second.get();
   const auto t0 = std::chrono::steady_clock::now();
-  const EmbeddedShader* sh = FindEmbeddedShader(name);
-  if (!sh) return absl::InternalError(absl::StrCat("vulkan: no embedded shader '", name, "'"));
   const std::string mkey = absl::StrCat(name, "/", variant);
   VkShaderModule& mod = modules_[mkey];
   if (!mod) {
     VkShaderModuleCreateInfo mci{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
-    mci.codeSize = fp16 ? sh->f16_bytes : sh->f32_bytes;
-    mci.pCode = fp16 ? sh->f16 : sh->f32;
+    mci.codeSize = nof64 ? sh->nof64_bytes : fp16 ? sh->f16_bytes : sh->f32_bytes;
+    mci.pCode = nof64 ? sh->nof64 : fp16 ? sh->f16 : sh->f32;
     VkResult r = vkCreateShaderModule(device_, &mci, nullptr, &mod);
     if (r != VK_SUCCESS) {
       modules_.erase(mkey);

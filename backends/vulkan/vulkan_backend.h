@@ -5,7 +5,9 @@
 //
 // Environment: SOCD_VK_FP16=1 selects the fp16-storage shader variants (weights stored as
 // fp16, math in fp32); SOCD_VK_FORCE_STAGING=1 takes the non-unified path on a unified device;
-// SOCD_VK_VALIDATION=1 enables VK_LAYER_KHRONOS_validation with a debug-utils messenger.
+// SOCD_VK_VALIDATION=1 enables VK_LAYER_KHRONOS_validation with a debug-utils messenger;
+// SOCD_VK_NO_FLOAT64=1 treats the device as lacking shaderFloat64 (the typed shaders' no-double
+// variant, float64 tensors refused), to test that path on a device that has it.
 #pragma once
 
 #include <memory>

@@ -10,6 +10,8 @@
 // Special values follow C: exp(NaN) = NaN, exp(+-inf) = inf / 0, log(0) = -inf, log(<0) = NaN.
 #ifndef SOCD_DOUBLE_MATH_GLSL
 #define SOCD_DOUBLE_MATH_GLSL
+// Nothing in the no-float64 variant (typed.glsl's SOCD_NO_F64): it must not declare a double.
+#if !SOCD_NO_F64
 
 double socd_f64_bits(uint hi, uint lo) { return packDouble2x32(uvec2(lo, hi)); }
 double socd_f64_inf() { return socd_f64_bits(0x7ff00000u, 0u); }
@@ -149,4 +151,5 @@ double socd_tanh_f64(double x) {
   return (unpackDouble2x32(x).y >> 31) != 0u ? -t : t;  // tanh(-0) = -0
 }
 
+#endif  // !SOCD_NO_F64
 #endif  // SOCD_DOUBLE_MATH_GLSL

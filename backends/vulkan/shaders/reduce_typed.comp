@@ -89,6 +89,23 @@ uvec2 reduce_float(uint base, uint count) {
   return from_f32(acc, TC);
 }
 
+#if SOCD_NO_F64
+// floor(sqrt(a)) without doubles for the integer L2: a float estimate, one Newton step, then
+// exact integer fix-ups. The CPU's truncated double sqrt agrees below sums of squares of 2^52.
+uint64_t socd_isqrt(uint64_t a) {
+  if (a < 2UL) return a;
+  uint64_t r = clamp(uint64_t(sqrt(float(a))), 1UL, 0xffffffffUL);
+  r = min((r + a / r) >> 1, 0xffffffffUL);
+  while (r * r > a) --r;
+  while (r < 0xffffffffUL && (r + 1UL) * (r + 1UL) <= a) ++r;
+  return r;
+}
+#define SOCD_SQRT_U64(a) socd_isqrt(a)
+#else
+#define SOCD_SQRT_U64(a) uint64_t(sqrt(double(a)))
+#endif
+
+#if !SOCD_NO_F64
 uvec2 reduce_double(uint base, uint count) {
   const double inf = packDouble2x32(uvec2(0u, 0x7ff00000u));
   double acc = 0.0LF;
@@ -119,6 +136,7 @@ uvec2 reduce_double(uint base, uint count) {
   if (OP == 7) acc = socd_log_f64(acc);
   return from_f64(acc, TC);
 }
+#endif
 
 uvec2 reduce_int(uint base, uint count) {
   int64_t acc = 0L;
@@ -139,7 +157,7 @@ uvec2 reduce_int(uint base, uint count) {
     }
   }
   if (OP == 1) acc = count == 0u ? 0L : acc / int64_t(count);
-  if (OP == 6) acc = acc < 0L ? 0L : int64_t(sqrt(double(acc)));
+  if (OP == 6) acc = acc < 0L ? 0L : int64_t(SOCD_SQRT_U64(uint64_t(acc)));
   return from_i64(acc, TC);
 }
 
@@ -158,7 +176,7 @@ uvec2 reduce_uint(uint base, uint count) {
     }
   }
   if (OP == 1) acc = count == 0u ? 0UL : acc / uint64_t(count);
-  if (OP == 6) acc = uint64_t(sqrt(double(acc)));
+  if (OP == 6) acc = SOCD_SQRT_U64(acc);
   return from_u64(acc, TC);
 }
 
@@ -173,7 +191,9 @@ uvec2 element(uint i) {
   uint count = uint(PI(27));
   switch (CT) {
     case 0: return reduce_float(base, count);
+#if !SOCD_NO_F64
     case 1: return reduce_double(base, count);
+#endif
     case 2: return reduce_int(base, count);
     default: return reduce_uint(base, count);
   }

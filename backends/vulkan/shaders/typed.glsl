@@ -15,7 +15,15 @@
 // Outputs narrower than 32 bits are written a whole word per invocation (no byte stores, no
 // atomics); a last partial word keeps the bytes past the tensor's end (they may be the
 // caller's memory or another tensor).
+// SOCD_NO_F64=1 builds the variant for devices with shaderInt64 but no shaderFloat64 (most
+// mobile GPUs): class 1, float64 (11) and every `double` are compiled out, since any double in
+// the SPIR-V declares the Float64 capability such a device cannot run; the host refuses float64
+// tensors there instead (vk_ops_typed.cc).
 #extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+
+#ifndef SOCD_NO_F64
+#define SOCD_NO_F64 0
+#endif
 
 #ifndef SOCD_CAST_FLAGS
 #define SOCD_CAST_FLAGS 1
@@ -174,16 +182,28 @@ uint socd_wrap_subint(int64_t v, int t) {
 }
 
 // From a float: truncated toward zero, low bits kept; NaN, inf and |v| >= 9.2e18 give 0.
+#if SOCD_NO_F64
+// float32 inputs only: float(9.2e18) lies above 9.2e18, so no float32 compares differently.
+uint socd_f32_to_subint(float v, int t) {
+  if (!(abs(v) < 9.2e18)) return 0u;
+  return socd_wrap_subint(int64_t(v), t);
+}
+#else
 uint socd_f64_to_subint(double v, int t) {
   if (!(abs(v) < 9.2e18LF)) return 0u;
   return socd_wrap_subint(int64_t(v), t);
 }
+#endif
 
 // Cast targets of the sub-byte types from a float32 value.
 uvec2 socd_f32_to_small(float v, int t) {
   bool saturate = (SOCD_CAST_FLAGS & 1) != 0;
   if (t == 24) return uvec2(socd_f32_to_e8m0(v, saturate, (SOCD_CAST_FLAGS >> 1) & 3), 0u);
+#if SOCD_NO_F64
+  if (socd_is_subint(t)) return uvec2(socd_f32_to_subint(v, t), 0u);
+#else
   if (socd_is_subint(t)) return uvec2(socd_f64_to_subint(double(v), t), 0u);
+#endif
   return uvec2(socd_f32_to_mini(v, t, saturate), 0u);
 }
 
@@ -192,7 +212,9 @@ float to_f32(uvec2 r, int t) {
     case 1: return uintBitsToFloat(r.x);
     case 10: return unpackHalf2x16(r.x).x;
     case 16: return uintBitsToFloat(r.x << 16);
+#if !SOCD_NO_F64
     case 11: return float(packDouble2x32(r));
+#endif
     case 7: return float(int64_t(u64_of(r)));
     case 13: return float(u64_of(r));
     case 3: case 22: case 26: return float(sext(r.x, 8));
@@ -204,6 +226,7 @@ float to_f32(uvec2 r, int t) {
   }
 }
 
+#if !SOCD_NO_F64
 double to_f64(uvec2 r, int t) {
   switch (t) {
     case 11: return packDouble2x32(r);
@@ -216,6 +239,7 @@ double to_f64(uvec2 r, int t) {
     default: return double(to_f32(r, t));
   }
 }
+#endif
 
 int64_t to_i64(uvec2 r, int t) {
   switch (t) {
@@ -224,14 +248,18 @@ int64_t to_i64(uvec2 r, int t) {
     case 5: return int64_t(sext(r.x, 16));
     case 6: return int64_t(int(r.x));
     case 2: case 4: case 9: case 12: case 21: case 25: return int64_t(r.x);
+#if !SOCD_NO_F64
     case 11: return int64_t(packDouble2x32(r));
+#endif
     default: return int64_t(to_f32(r, t));
   }
 }
 
 uint64_t to_u64(uvec2 r, int t) {
   switch (t) {
+#if !SOCD_NO_F64
     case 11: return uint64_t(packDouble2x32(r));
+#endif
     case 1: case 10: case 16: return uint64_t(to_f32(r, t));
     default: return uint64_t(to_i64(r, t));
   }
@@ -242,7 +270,9 @@ uvec2 from_f32(float v, int t) {
     case 1: return uvec2(floatBitsToUint(v), 0u);
     case 10: return uvec2(socd_f32_to_f16(v), 0u);
     case 16: return uvec2(socd_f32_to_bf16(v), 0u);
+#if !SOCD_NO_F64
     case 11: return unpackDouble2x32(double(v));
+#endif
     case 9: return uvec2(v != 0.0 ? 1u : 0u, 0u);
     case 7: return bits_of(uint64_t(int64_t(v)));
     case 13: return bits_of(uint64_t(v));
@@ -252,6 +282,7 @@ uvec2 from_f32(float v, int t) {
   }
 }
 
+#if !SOCD_NO_F64
 uvec2 from_f64(double v, int t) {
   switch (t) {
     case 11: return unpackDouble2x32(v);
@@ -262,13 +293,16 @@ uvec2 from_f64(double v, int t) {
     default: return from_f32(float(v), t);  // float8/float4 round once from float, as the CPU
   }
 }
+#endif
 
 uvec2 from_i64(int64_t v, int t) {
   if (socd_is_subint(t)) return uvec2(socd_wrap_subint(v, t), 0u);
   switch (t) {
     case 1: case 10: case 16: case 17: case 18: case 19: case 20: case 23: case 24:
       return from_f32(float(v), t);
+#if !SOCD_NO_F64
     case 11: return unpackDouble2x32(double(v));
+#endif
     case 9: return uvec2(v != 0L ? 1u : 0u, 0u);
     default: return bits_of(uint64_t(v));
   }
@@ -279,7 +313,9 @@ uvec2 from_u64(uint64_t v, int t) {
   switch (t) {
     case 1: case 10: case 16: case 17: case 18: case 19: case 20: case 23: case 24:
       return from_f32(float(v), t);
+#if !SOCD_NO_F64
     case 11: return unpackDouble2x32(double(v));
+#endif
     case 9: return uvec2(v != 0UL ? 1u : 0u, 0u);
     default: return bits_of(v);
   }

@@ -43,6 +43,7 @@ float op_f(float x, float y) {
   }
 }
 
+#if !SOCD_NO_F64
 double op_d(double x, double y) {
   switch (OP) {
     case 0: return x + y;
@@ -61,6 +62,7 @@ double op_d(double x, double y) {
     default: return x;
   }
 }
+#endif
 
 int64_t op_i(int64_t x, int64_t y) {
   switch (OP) {
@@ -140,7 +142,9 @@ uvec2 element(uint i) {
   uvec2 y = load_b(ib, TB);
   switch (CT) {
     case 0: return from_f32(op_f(to_f32(x, TA), to_f32(y, TB)), TC);
+#if !SOCD_NO_F64
     case 1: return from_f64(op_d(to_f64(x, TA), to_f64(y, TB)), TC);
+#endif
     case 2: return from_i64(op_i(to_i64(x, TA), to_i64(y, TB)), TC);
     default: return from_u64(op_u(to_u64(x, TA), to_u64(y, TB)), TC);
   }

@@ -20,10 +20,12 @@ layout(std430, binding = 0) readonly buffer A { uint a[]; };
 layout(std430, binding = 1) buffer C { uint c[]; };
 SOCD_DEF_LOAD(load_a, a)
 
+#if !SOCD_NO_F64
 // log(1 + e^v) without overflow for large v or loss for very negative v.
 double socd_softplus_f64(double v) {
   return v > 0.0LF ? v + socd_log1p_f64(socd_exp_f64(-v)) : socd_log1p_f64(socd_exp_f64(v));
 }
+#endif
 
 uvec2 w64(int i) { return uvec2(uint(PI(i)), uint(PI(i + 1))); }
 
@@ -39,6 +41,7 @@ uvec2 element(uint i) {
       if (OP == 102) return from_f32(v == 0.0 ? 1.0 : 0.0, TC);
       return from_f32(unary_apply(OP, v, PF(1), PF(2)), TC);
     }
+#if !SOCD_NO_F64
     case 1: {
       double v = to_f64(x, TA);
       double a = double(PF(1)), b = double(PF(2));
@@ -75,6 +78,7 @@ uvec2 element(uint i) {
       }
       return from_f64(v, TC);
     }
+#endif
     case 2: {
       int64_t v = to_i64(x, TA);
       switch (OP) {
