@@ -261,10 +261,12 @@ absl::StatusOr<std::vector<ClDispatch>> LowerResize(const LowerCtx& c) {
   const cpu::tensor_resize::Resize2DTables& t = *tables;
   const int64_t total = graph::NumElements(ys);
   ClDispatch d = Dispatch1D("resize2d_f32", total);
-  d.args = {ClArg::Value(c.in(0)), ClArg::Value(c.out()), ClArg::Table(t.hidx),
-            ClArg::Table(t.hw),    ClArg::Table(t.widx),  ClArg::Table(t.ww),
-            ClArg::Int(total),     ClArg::Int(t.in_h),    ClArg::Int(t.in_w),
-            ClArg::Int(t.out_h),   ClArg::Int(t.out_w),   ClArg::Int(t.nh),
+  d.args = {ClArg::Value(c.in(0)), ClArg::Value(c.out()),
+            ClArg::Table(t.hidx),  ClArg::Table(t.hw),
+            ClArg::Table(t.widx),  ClArg::Table(t.ww),
+            ClArg::Int(total),     ClArg::Int(t.in_h),
+            ClArg::Int(t.in_w),    ClArg::Int(t.out_h),
+            ClArg::Int(t.out_w),   ClArg::Int(t.nh),
             ClArg::Int(t.nw),      ClArg::Pod(t.extrapolation_value)};
   return std::vector<ClDispatch>{d};
 }
