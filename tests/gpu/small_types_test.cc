@@ -23,31 +23,14 @@
 #include "graph/ir.h"
 #include "graph/minifloat.h"
 #include "graph/tensor.h"
+#include "tests/cpu/node_runner.h"
+#include "tests/gpu/gpu_backends.h"
 
 namespace socd::gpu_small_types {
 
 using graph::DType;
 
-std::unique_ptr<backends::Backend> Make(const std::string& which) {
-  auto b =
-      which == "vulkan" ? vulkan::CreateVulkanBackend(0, 1) : opencl::CreateOpenClBackend(0, 1);
-  EXPECT_TRUE(b.ok()) << b.status();
-  return b.ok() ? *std::move(b) : nullptr;
-}
-
-graph::Attribute IntAttr(int64_t v) {
-  graph::Attribute a;
-  a.kind = graph::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-
-graph::Attribute StrAttr(const std::string& v) {
-  graph::Attribute a;
-  a.kind = graph::Attribute::Kind::kString;
-  a.s = v;
-  return a;
-}
+using gpu_test::MakeGpuBackend;
 
 // y = op(x) for one node on `b`: y's bytes, or the status Compile/Prepare/Run gave.
 absl::StatusOr<std::vector<uint8_t>> RunOne(backends::Backend& b, const std::string& op, DType in_t,
@@ -82,9 +65,9 @@ absl::StatusOr<std::vector<uint8_t>> CastTo(backends::Backend& b, DType in_t, co
                                             int64_t n, DType to, int saturate = 1,
                                             const std::string& round_mode = "up") {
   return RunOne(b, "Cast", in_t, data, n,
-                {{"to", IntAttr(static_cast<int64_t>(to))},
-                 {"saturate", IntAttr(saturate)},
-                 {"round_mode", StrAttr(round_mode)}});
+                {{"to", node_runner::Int(static_cast<int64_t>(to))},
+                 {"saturate", node_runner::Int(saturate)},
+                 {"round_mode", node_runner::Str(round_mode)}});
 }
 
 uint32_t Bits(float f) {
@@ -139,7 +122,7 @@ std::vector<float> EncodeInputs(DType t) {
 class GpuSmallTypes : public testing::TestWithParam<std::string> {};
 
 TEST_P(GpuSmallTypes, MiniFloatsFromFloatRoundSaturateAndSpecialsAsCpu) {
-  auto b = Make(GetParam());
+  auto b = MakeGpuBackend(GetParam());
   ASSERT_NE(b, nullptr);
   for (DType t : kMiniFloats) {
     const std::vector<float> in = EncodeInputs(t);
@@ -156,7 +139,7 @@ TEST_P(GpuSmallTypes, MiniFloatsFromFloatRoundSaturateAndSpecialsAsCpu) {
 }
 
 TEST_P(GpuSmallTypes, EverySubByteCodeToFloatAsCpu) {
-  auto b = Make(GetParam());
+  auto b = MakeGpuBackend(GetParam());
   ASSERT_NE(b, nullptr);
   for (DType t : {DType::kFloat8E4M3FN, DType::kFloat8E4M3FNUZ, DType::kFloat8E5M2,
                   DType::kFloat8E5M2FNUZ, DType::kFloat4E2M1, DType::kFloat8E8M0, DType::kInt4,
@@ -182,7 +165,7 @@ TEST_P(GpuSmallTypes, EverySubByteCodeToFloatAsCpu) {
 }
 
 TEST_P(GpuSmallTypes, E8M0FromFloatEveryRoundModeAsCpu) {
-  auto b = Make(GetParam());
+  auto b = MakeGpuBackend(GetParam());
   ASSERT_NE(b, nullptr);
   std::vector<float> in = {0.0f,
                            -0.0f,
@@ -224,7 +207,7 @@ TEST_P(GpuSmallTypes, E8M0FromFloatEveryRoundModeAsCpu) {
 }
 
 TEST_P(GpuSmallTypes, SubByteIntsFromFloatsAndIntsTruncateAndWrapAsCpu) {
-  auto b = Make(GetParam());
+  auto b = MakeGpuBackend(GetParam());
   ASSERT_NE(b, nullptr);
   std::vector<float> fin;
   for (int i = -80; i <= 80; ++i) fin.push_back(0.25f * static_cast<float>(i));
@@ -249,7 +232,7 @@ TEST_P(GpuSmallTypes, SubByteIntsFromFloatsAndIntsTruncateAndWrapAsCpu) {
 }
 
 TEST_P(GpuSmallTypes, ArithmeticOnSubByteTypesIsRefusedWithAReason) {
-  auto b = Make(GetParam());
+  auto b = MakeGpuBackend(GetParam());
   ASSERT_NE(b, nullptr);
   std::vector<uint8_t> x(8, 0x38);
   auto y = RunOne(*b, "Neg", DType::kFloat8E4M3FN, x.data(), 8);
@@ -291,7 +274,7 @@ void ExpectDoubleOp(backends::Backend& b, const std::string& op, const std::vect
 }
 
 TEST_P(GpuSmallTypes, Float64ExpLogTanhSoftplusWithinFewUlps) {
-  auto b = Make(GetParam());
+  auto b = MakeGpuBackend(GetParam());
   ASSERT_NE(b, nullptr);
   // With SOCD_VK_NO_FLOAT64=1 (the gpu_typed_values_nofloat64 ctest) Vulkan has no double.
   const char* no_f64 = std::getenv("SOCD_VK_NO_FLOAT64");

@@ -19,6 +19,7 @@
 #include "backends/vulkan/vulkan_backend.h"
 #include "graph/ir.h"
 #include "graph/tensor.h"
+#include "tests/cpu/node_runner.h"
 #include "tests/gpu/reduce_case.h"
 
 namespace socd::gpu_typed_dtypes {
@@ -28,13 +29,6 @@ using graph::DType;
 bool NoFloat64() {
   const char* v = std::getenv("SOCD_VK_NO_FLOAT64");
   return v && *v && std::strcmp(v, "0") != 0;
-}
-
-graph::Attribute IntAttr(int64_t v) {
-  graph::Attribute a;
-  a.kind = graph::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
 }
 
 bool Unsigned(DType t) {
@@ -158,8 +152,10 @@ std::vector<std::pair<Case, bool>> CasesOf(DType t) {
         {Case{std::move(op), std::move(in), std::move(attrs), std::move(axes)}, moves_bits});
   };
   for (DType other : {DType::kFloat32, DType::kInt64, DType::kUInt8}) {
-    one("Cast", {Values(t, s, 1, Unsigned(other))}, {{"to", IntAttr(static_cast<int64_t>(other))}});
-    one("Cast", {Values(other, s, 2, Unsigned(t))}, {{"to", IntAttr(static_cast<int64_t>(t))}});
+    one("Cast", {Values(t, s, 1, Unsigned(other))},
+        {{"to", node_runner::Int(static_cast<int64_t>(other))}});
+    one("Cast", {Values(other, s, 2, Unsigned(t))},
+        {{"to", node_runner::Int(static_cast<int64_t>(t))}});
   }
   auto axes = std::make_shared<graph::Tensor>(DType::kInt64, graph::Shape{1});
   axes->as<int64_t>()[0] = 1;

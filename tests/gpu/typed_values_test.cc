@@ -15,17 +15,13 @@
 #include "backends/vulkan/vulkan_backend.h"
 #include "graph/ir.h"
 #include "graph/tensor.h"
+#include "tests/gpu/gpu_backends.h"
 
 namespace socd::gpu_typed {
 
 using graph::DType;
 
-std::unique_ptr<backends::Backend> Make(const std::string& which) {
-  auto b =
-      which == "vulkan" ? vulkan::CreateVulkanBackend(0, 1) : opencl::CreateOpenClBackend(0, 1);
-  EXPECT_TRUE(b.ok()) << b.status();
-  return b.ok() ? *std::move(b) : nullptr;
-}
+using gpu_test::MakeGpuBackend;
 
 int Input(graph::Graph& g, const std::string& name, DType t, graph::Shape s) {
   graph::TensorType tt{t, true, {}};
@@ -49,7 +45,7 @@ class GpuTyped : public testing::TestWithParam<std::string> {};
 
 // y = Relu(Reshape(x, shape)) with `shape` a graph input: the shape comes from its value.
 TEST_P(GpuTyped, ReshapeShapeFromRunTimeValueReplansWhenItChanges) {
-  auto b = Make(GetParam());
+  auto b = MakeGpuBackend(GetParam());
   ASSERT_NE(b, nullptr);
   auto g = std::make_shared<graph::Graph>();
   g->opsets[""] = 17;
@@ -83,7 +79,7 @@ TEST_P(GpuTyped, ReshapeShapeFromRunTimeValueReplansWhenItChanges) {
 
 // Clip on int32 with min/max graph inputs: same shapes, new values must re-plan.
 TEST_P(GpuTyped, Int32ClipBoundsFromRunTimeValues) {
-  auto b = Make(GetParam());
+  auto b = MakeGpuBackend(GetParam());
   ASSERT_NE(b, nullptr);
   auto g = std::make_shared<graph::Graph>();
   g->opsets[""] = 17;
@@ -111,7 +107,7 @@ TEST_P(GpuTyped, Int32ClipBoundsFromRunTimeValues) {
 
 // uint8 arithmetic wraps and 3-byte outputs (not whole words) are exact: Add then Cast to int16.
 TEST_P(GpuTyped, Uint8AddWrapsAndCastsOddLengths) {
-  auto b = Make(GetParam());
+  auto b = MakeGpuBackend(GetParam());
   ASSERT_NE(b, nullptr);
   auto g = std::make_shared<graph::Graph>();
   g->opsets[""] = 17;
@@ -143,7 +139,7 @@ TEST_P(GpuTyped, Uint8AddWrapsAndCastsOddLengths) {
 
 // The fp16 peak is measured where the device has fp16 arithmetic, and 0 where it has none.
 TEST_P(GpuTyped, Fp16PeakReportedWhenSupported) {
-  auto b = Make(GetParam());
+  auto b = MakeGpuBackend(GetParam());
   ASSERT_NE(b, nullptr);
   bool fp16_math = false;
   if (GetParam() == "vulkan") {

@@ -20,38 +20,18 @@
 #include "backends/vulkan/vulkan_backend.h"
 #include "graph/ir.h"
 #include "graph/tensor.h"
+#include "tests/cpu/node_runner.h"
+#include "tests/gpu/gpu_backends.h"
 
 namespace socd::gpu_window_ops {
 
+using node_runner::Float;
+using node_runner::Int;
+using node_runner::Ints;
+
 using graph::DType;
 
-std::unique_ptr<backends::Backend> Make(const std::string& which) {
-  auto b =
-      which == "vulkan" ? vulkan::CreateVulkanBackend(0, 1) : opencl::CreateOpenClBackend(0, 1);
-  EXPECT_TRUE(b.ok()) << b.status();
-  return b.ok() ? *std::move(b) : nullptr;
-}
-
-graph::Attribute Ints(std::vector<int64_t> v) {
-  graph::Attribute a;
-  a.kind = graph::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-
-graph::Attribute Int(int64_t v) {
-  graph::Attribute a;
-  a.kind = graph::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-
-graph::Attribute Float(float v) {
-  graph::Attribute a;
-  a.kind = graph::Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
+using gpu_test::MakeGpuBackend;
 
 // One node: input 0 is the graph input `x`, the rest constants (null: an omitted input);
 // `outs` outputs, all graph outputs.
@@ -148,7 +128,7 @@ void ExpectNear(const std::vector<uint8_t>& got, const std::vector<uint8_t>& wan
 class GpuWindowOps : public testing::TestWithParam<std::string> {};
 
 TEST_P(GpuWindowOps, Conv3dAsCpu) {
-  auto gpu = Make(GetParam());
+  auto gpu = MakeGpuBackend(GetParam());
   ASSERT_NE(gpu, nullptr);
   cpu::CpuBackend cpu(1);
   struct Case {
@@ -179,7 +159,7 @@ TEST_P(GpuWindowOps, Conv3dAsCpu) {
 }
 
 TEST_P(GpuWindowOps, MaxPoolNarrowTypesAndIndicesAsCpu) {
-  auto gpu = Make(GetParam());
+  auto gpu = MakeGpuBackend(GetParam());
   ASSERT_NE(gpu, nullptr);
   cpu::CpuBackend cpu(1);
   uint32_t seed = 10;
@@ -234,7 +214,7 @@ TEST_P(GpuWindowOps, MaxPoolNarrowTypesAndIndicesAsCpu) {
 }
 
 TEST_P(GpuWindowOps, BatchNormTrainingAsCpu) {
-  auto gpu = Make(GetParam());
+  auto gpu = MakeGpuBackend(GetParam());
   ASSERT_NE(gpu, nullptr);
   cpu::CpuBackend cpu(1);
   const int64_t C = 5;

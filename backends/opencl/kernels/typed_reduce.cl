@@ -49,61 +49,39 @@ inline ulong isqrt_ul(ulong a) {
 #endif
 }
 
-inline float reduce_float(socd_in_t x, int ta, int op, int base, int8 rd, int8 rs, int count) {
-  float acc = 0.0f;
-  if (op == 2 || op == 8) acc = -INFINITY;
-  else if (op == 3) acc = INFINITY;
-  else if (op == 4) acc = 1.0f;
-  for (int r = 0; r < count; ++r) {
-    float v = ld_f(x, base + bcast_offset(r, rd, rs), ta);
-    switch (op) {
-      case 2: case 8: acc = (isnan(v) || v > acc) ? v : acc; break;
-      case 3: acc = (isnan(v) || v < acc) ? v : acc; break;
-      case 4: acc *= v; break;
-      case 5: acc += fabs(v); break;
-      case 6: case 9: acc += v * v; break;
-      default: acc += v; break;
-    }
+// The float and double classes share one body: T the accumulator type, LD its loader.
+// LogSumExp is max + log(sum(exp(x - max))), stable for large inputs.
+#define SOCD_REDUCE_REAL(NAME, T, LD)                                                     \
+  inline T NAME(socd_in_t x, int ta, int op, int base, int8 rd, int8 rs, int count) {     \
+    T acc = (T)0;                                                                         \
+    if (op == 2 || op == 8) acc = (T)(-INFINITY);                                         \
+    else if (op == 3) acc = (T)INFINITY;                                                  \
+    else if (op == 4) acc = (T)1;                                                         \
+    for (int r = 0; r < count; ++r) {                                                     \
+      T v = LD(x, base + bcast_offset(r, rd, rs), ta);                                    \
+      switch (op) {                                                                       \
+        case 2: case 8: acc = (isnan(v) || v > acc) ? v : acc; break;                     \
+        case 3: acc = (isnan(v) || v < acc) ? v : acc; break;                             \
+        case 4: acc *= v; break;                                                          \
+        case 5: acc += fabs(v); break;                                                    \
+        case 6: case 9: acc += v * v; break;                                              \
+        default: acc += v; break;                                                         \
+      }                                                                                   \
+    }                                                                                     \
+    if (op == 8 && count > 0 && !isinf(acc)) {                                            \
+      T s = (T)0;                                                                         \
+      for (int r = 0; r < count; ++r) s += exp(LD(x, base + bcast_offset(r, rd, rs), ta) - acc); \
+      acc += log(s);                                                                      \
+    }                                                                                     \
+    if (op == 1) acc /= (T)count;                                                         \
+    if (op == 6) acc = sqrt(acc);                                                         \
+    if (op == 7) acc = log(acc);                                                          \
+    return acc;                                                                           \
   }
-  if (op == 8 && count > 0 && !isinf(acc)) {
-    float s = 0.0f;
-    for (int r = 0; r < count; ++r) s += exp(ld_f(x, base + bcast_offset(r, rd, rs), ta) - acc);
-    acc += log(s);
-  }
-  if (op == 1) acc /= (float)count;
-  if (op == 6) acc = sqrt(acc);
-  if (op == 7) acc = log(acc);
-  return acc;
-}
 
+SOCD_REDUCE_REAL(reduce_float, float, ld_f)
 #if SOCD_FP64
-inline double reduce_double(socd_in_t x, int ta, int op, int base, int8 rd, int8 rs, int count) {
-  double acc = 0.0;
-  if (op == 2 || op == 8) acc = -INFINITY;
-  else if (op == 3) acc = INFINITY;
-  else if (op == 4) acc = 1.0;
-  for (int r = 0; r < count; ++r) {
-    double v = ld_d(x, base + bcast_offset(r, rd, rs), ta);
-    switch (op) {
-      case 2: case 8: acc = (isnan(v) || v > acc) ? v : acc; break;
-      case 3: acc = (isnan(v) || v < acc) ? v : acc; break;
-      case 4: acc *= v; break;
-      case 5: acc += fabs(v); break;
-      case 6: case 9: acc += v * v; break;
-      default: acc += v; break;
-    }
-  }
-  if (op == 8 && count > 0 && !isinf(acc)) {
-    // logsumexp = max + log(sum(exp(x - max))): stable for large inputs.
-    double s = 0.0;
-    for (int r = 0; r < count; ++r) s += exp(ld_d(x, base + bcast_offset(r, rd, rs), ta) - acc);
-    acc += log(s);
-  }
-  if (op == 1) acc /= (double)count;
-  if (op == 6) acc = sqrt(acc);
-  if (op == 7) acc = log(acc);
-  return acc;
-}
+SOCD_REDUCE_REAL(reduce_double, double, ld_d)
 #endif
 
 inline long reduce_long(socd_in_t x, int ta, int op, int base, int8 rd, int8 rs, int count) {
