@@ -206,6 +206,40 @@ TEST(Reduce, IntegerAndBoolTypes) {
   EXPECT_FALSE(bad.ok());
 }
 
+// float16/bfloat16 reduce in float on widened copies: every op and a row and a column plan
+// against the double reference over the 16-bit inputs, within the output type's rounding.
+TEST(Reduce, HalfAndBFloat16ReduceInFloat) {
+  const Shape s{3, 4, 17};
+  const std::vector<float> r = Random(graph::NumElements(s), 7);
+  for (DType t : {DType::kFloat16, DType::kBFloat16}) {
+    const bool half = t == DType::kFloat16;
+    std::vector<uint16_t> bits(r.size());
+    std::vector<float> x(r.size());  // the values the 16-bit tensor holds
+    for (size_t i = 0; i < r.size(); ++i) {
+      const float v = 0.9f + 0.05f * std::fabs(r[i]);  // positive: Prod and LogSum defined
+      bits[i] = half ? graph::FloatToHalf(v) : graph::FloatToBFloat16(v);
+      x[i] = half ? graph::HalfToFloat(bits[i]) : graph::BFloat16ToFloat(bits[i]);
+    }
+    for (const char* op :
+         {"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
+          "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare"}) {
+      for (int64_t axis : {1, 2}) {
+        Input in = In<uint16_t>(s, bits);
+        in.dtype = t;
+        auto y = Run1(op, {in, Axes({axis})}, {{"keepdims", Int(1)}});
+        ASSERT_TRUE(y.ok()) << op << " " << graph::DTypeName(t) << ": " << y.status();
+        ASSERT_EQ(y->dtype, t);
+        std::vector<float> got;
+        for (uint16_t b : y->as<uint16_t>())
+          got.push_back(half ? graph::HalfToFloat(b) : graph::BFloat16ToFloat(b));
+        std::vector<bool> red{false, axis == 1, axis == 2};
+        ExpectNear(got, NaiveReduce(op, s, x, red), half ? 1e-3 : 8e-3,
+                   std::string(op) + " " + graph::DTypeName(t) + " axis " + std::to_string(axis));
+      }
+    }
+  }
+}
+
 TEST(Reduce, BadAxesAreErrorsNamingTheNode) {
   auto y = Run1("ReduceSum", {In<float>({2, 3}, std::vector<float>(6)), Axes({2})});
   ASSERT_FALSE(y.ok());

@@ -241,8 +241,15 @@ absl::StatusOr<std::vector<bool>> ReducedDims(const graph::Node& n, const Shape&
 
 class ReduceKernel : public Kernel {
  public:
-  ReduceKernel(const graph::Node& n, Shape in, RunFn run, bool axes_from_input)
-      : node_(n), in_(std::move(in)), run_(run), axes_from_input_(axes_from_input) {}
+  // `narrow`: float16/bfloat16 data, reduced by the float32 `run` on widened copies (more
+  // accurate than accumulating in 16 bits, and one engine for every float type).
+  ReduceKernel(const graph::Node& n, Shape in, RunFn run, bool axes_from_input,
+               DType narrow = DType::kUndefined)
+      : node_(n),
+        in_(std::move(in)),
+        run_(run),
+        axes_from_input_(axes_from_input),
+        narrow_(narrow) {}
 
   absl::Status PlanFor(const TensorView* axes) {
     auto reduced = ReducedDims(node_, in_, axes);
@@ -263,7 +270,23 @@ class ReduceKernel : public Kernel {
                                               io.outputs[0].numel(), " elements, expected ",
                                               plan_.out_numel));
     }
-    run_(plan_, io.inputs[0], io.outputs[0], io.pool);
+    if (narrow_ == DType::kUndefined) {
+      run_(plan_, io.inputs[0], io.outputs[0], io.pool);
+      return absl::OkStatus();
+    }
+    const TensorView& x = io.inputs[0];
+    const TensorView& y = io.outputs[0];
+    const bool half = narrow_ == DType::kFloat16;
+    const auto* xs = x.as<uint16_t>();
+    wide_x_.resize(static_cast<size_t>(x.numel()));
+    wide_y_.resize(static_cast<size_t>(y.numel()));
+    for (size_t i = 0; i < wide_x_.size(); ++i)
+      wide_x_[i] = half ? graph::HalfToFloat(xs[i]) : graph::BFloat16ToFloat(xs[i]);
+    run_(plan_, {DType::kFloat32, x.shape, wide_x_.data()},
+         {DType::kFloat32, y.shape, wide_y_.data()}, io.pool);
+    auto* ys = y.as<uint16_t>();
+    for (size_t i = 0; i < wide_y_.size(); ++i)
+      ys[i] = half ? graph::FloatToHalf(wide_y_[i]) : graph::FloatToBFloat16(wide_y_[i]);
     return absl::OkStatus();
   }
 
@@ -274,19 +297,23 @@ class ReduceKernel : public Kernel {
   bool axes_from_input_;
   bool planned_ = false;
   Plan plan_;
+  DType narrow_;
+  std::vector<float> wide_x_, wide_y_;  // narrow_ set: the widened input and output
 };
 
 KernelFactory MakeReduceFactory(Op op) {
   return [op](const KernelInfo& info) -> absl::StatusOr<std::unique_ptr<Kernel>> {
     const DType dt = info.in_dtypes[0];
-    RunFn run = PickRun(op, dt);
+    const bool narrow = dt == DType::kFloat16 || dt == DType::kBFloat16;
+    RunFn run = PickRun(op, narrow ? DType::kFloat32 : dt);
     if (!run) {
       return info.Unsupported(absl::StrCat("element type ", graph::DTypeName(dt)));
     }
     const bool from_input = info.has_input(1);
     if (from_input && !graph::IsInteger(info.in_dtypes[1]))
       return info.Error("axes must be integers");
-    auto k = std::make_unique<ReduceKernel>(info.node, info.in_shapes[0], run, from_input);
+    auto k = std::make_unique<ReduceKernel>(info.node, info.in_shapes[0], run, from_input,
+                                            narrow ? dt : DType::kUndefined);
     const bool known = !from_input || info.in_consts[1].data != nullptr ||
                        graph::NumElements(info.in_shapes[1]) == 0;
     if (known) {
