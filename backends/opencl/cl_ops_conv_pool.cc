@@ -167,64 +167,27 @@ absl::StatusOr<std::vector<ClDispatch>> LowerPool(const LowerCtx& c) {
   const auto st = dhw(g->strides, 1), pb = dhw(g->pad_begin, 0), pe = dhw(g->pad_end, 0);
   const auto dl = dhw(g->dilations, 1);
   const int64_t total = graph::NumElements(ys);
+  // Both kernels take the H/W geometry first and depth last (3-D was added after 2-D).
+  auto ints = [](std::vector<ClArg>& args, std::initializer_list<int64_t> v) {
+    for (int64_t x : v) args.push_back(ClArg::Int(x));
+  };
   if (!maxpool.empty()) {
     ClDispatch d = Dispatch1D(maxpool, total);
     const int flags = (indices ? 1 : 0) | (c.node.GetInt("storage_order", 0) == 1 ? 2 : 0);
-    d.args = {ClArg::Value(c.in(0)),
-              ClArg::Value(c.out()),
-              indices ? ClArg::Value(c.out(1)) : ClArg::Null(),
-              ClArg::Int(total),
-              ClArg::Int(in[1]),
-              ClArg::Int(in[2]),
-              ClArg::Int(out[1]),
-              ClArg::Int(out[2]),
-              ClArg::Int(kk[1]),
-              ClArg::Int(kk[2]),
-              ClArg::Int(st[1]),
-              ClArg::Int(st[2]),
-              ClArg::Int(pb[1]),
-              ClArg::Int(pb[2]),
-              ClArg::Int(dl[1]),
-              ClArg::Int(dl[2]),
-              ClArg::Int(in[0]),
-              ClArg::Int(out[0]),
-              ClArg::Int(kk[0]),
-              ClArg::Int(st[0]),
-              ClArg::Int(pb[0]),
-              ClArg::Int(dl[0]),
-              ClArg::Int(flags)};
+    d.args = {ClArg::Value(c.in(0)), ClArg::Value(c.out()),
+              indices ? ClArg::Value(c.out(1)) : ClArg::Null()};
+    ints(d.args, {total, in[1], in[2], out[1], out[2], kk[1], kk[2], st[1], st[2], pb[1],
+                  pb[2], dl[1], dl[2], in[0],  out[0], kk[0], st[0], pb[0], dl[0], flags});
     return std::vector<ClDispatch>{d};
   }
   ClDispatch d = Dispatch1D("pool2d_f32", total);
-  d.args = {ClArg::Value(c.in(0)),
-            ClArg::Value(c.out()),
-            ClArg::Int(total),
-            ClArg::Int(in[1]),
-            ClArg::Int(in[2]),
-            ClArg::Int(out[1]),
-            ClArg::Int(out[2]),
-            ClArg::Int(kk[1]),
-            ClArg::Int(kk[2]),
-            ClArg::Int(st[1]),
-            ClArg::Int(st[2]),
-            ClArg::Int(pb[1]),
-            ClArg::Int(pb[2]),
-            ClArg::Int(pe[1]),
-            ClArg::Int(pe[2]),
-            ClArg::Int(dl[1]),
-            ClArg::Int(dl[2]),
-            ClArg::Int(avg  ? 1
-                       : lp ? 2
-                            : 0),
-            ClArg::Int(c.node.GetInt("count_include_pad", 0) != 0 ? 1 : 0),
-            ClArg::Int(in[0]),
-            ClArg::Int(out[0]),
-            ClArg::Int(kk[0]),
-            ClArg::Int(st[0]),
-            ClArg::Int(pb[0]),
-            ClArg::Int(pe[0]),
-            ClArg::Int(dl[0]),
-            ClArg::Float(static_cast<double>(c.node.GetInt("p", 2)))};
+  d.args = {ClArg::Value(c.in(0)), ClArg::Value(c.out())};
+  const int64_t mode = avg ? 1 : lp ? 2 : 0;
+  const int64_t include_pad = c.node.GetInt("count_include_pad", 0) != 0 ? 1 : 0;
+  ints(d.args, {total,       in[1], in[2],  out[1], out[2], kk[1], kk[2], st[1],
+                st[2],       pb[1], pb[2],  pe[1],  pe[2],  dl[1], dl[2], mode,
+                include_pad, in[0], out[0], kk[0],  st[0],  pb[0], pe[0], dl[0]});
+  d.args.push_back(ClArg::Float(static_cast<double>(c.node.GetInt("p", 2))));
   return std::vector<ClDispatch>{d};
 }
 
