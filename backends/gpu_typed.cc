@@ -1,5 +1,7 @@
 #include "backends/gpu_typed.h"
 
+#include <cmath>
+#include <random>
 #include <set>
 #include <utility>
 
@@ -11,26 +13,7 @@ namespace socd::backends::gpu_typed {
 
 using graph::DType;
 
-bool Storable(DType t) {
-  switch (t) {
-    case DType::kFloat32:
-    case DType::kUInt8:
-    case DType::kInt8:
-    case DType::kUInt16:
-    case DType::kInt16:
-    case DType::kInt32:
-    case DType::kInt64:
-    case DType::kBool:
-    case DType::kFloat16:
-    case DType::kFloat64:
-    case DType::kUInt32:
-    case DType::kUInt64:
-    case DType::kBFloat16:
-      return true;
-    default:
-      return false;
-  }
-}
+bool Storable(DType t) { return graph::IsFloat(t) || graph::IsInteger(t) || t == DType::kBool; }
 
 bool Convertible(DType t) { return Storable(t) || graph::IsSubByte(t); }
 
@@ -116,6 +99,35 @@ ReduceLayout SplitReduceAxes(const std::vector<int64_t>& shape, const std::vecto
     }
   }
   return l;
+}
+
+absl::Status CheckReduceType(int code, DType t) {
+  if (!Storable(t)) return absl::UnimplementedError(RefusedTypeReason(t));
+  if (t == DType::kBool && code != 2 && code != 3)
+    return absl::UnimplementedError("bool input (only ReduceMax/ReduceMin take bool)");
+  if ((code == 7 || code == 8) && !graph::IsFloat(t))
+    return absl::UnimplementedError(
+        absl::StrCat(graph::DTypeName(t), " input (the ONNX reference takes floats only here)"));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<DropoutTraining>> PlanDropoutTraining(
+    const graph::Node& n, const std::function<const graph::Tensor*(int)>& constant) {
+  if (!n.has_input(2)) return std::nullopt;
+  const graph::Tensor* mode = constant(2);
+  if (!mode || mode->numel() != 1)
+    return absl::UnimplementedError("training_mode known only at run time");
+  if (mode->IntAt(0) == 0) return std::nullopt;
+  const graph::Tensor* r = n.has_input(1) ? constant(1) : nullptr;
+  if (n.has_input(1) && !r) return absl::UnimplementedError("ratio known only at run time");
+  const double ratio = r && r->numel() == 1 ? r->FloatAt(0) : 0.5;
+  if (ratio == 0.0) return std::nullopt;  // drops nothing: the inference path is exact
+  if (!(ratio >= 0 && ratio <= 1)) return absl::UnimplementedError("ratio outside [0, 1]");
+  DropoutTraining d;
+  d.seed = n.HasAttr("seed") ? static_cast<uint32_t>(n.GetInt("seed", 0)) : std::random_device{}();
+  d.threshold = static_cast<uint64_t>(std::ceil(ratio * 9007199254740992.0));
+  d.scale = ratio < 1 ? static_cast<float>(1.0 / (1.0 - ratio)) : 0.0f;
+  return d;
 }
 
 }  // namespace socd::backends::gpu_typed

@@ -1,11 +1,13 @@
 // What the GPU backends' typed kernels (Vulkan typed_*.comp, OpenCL typed.cl) agree on: which
-// element types they load and store, the class an operator computes in, Cast's flags, and the
-// Reduce* op codes and axis merging of their reduce kernels. Shared so the two backends cannot
-// drift; the numbers are part of the kernel sources' contract, so keep them in step with those
-// files.
+// element types they load and store, the class an operator computes in, Cast's flags, the
+// Reduce* op codes, dtype rules and axis merging of their reduce kernels, and training-mode
+// Dropout's parameters. Shared so the two backends cannot drift; the numbers are part of the
+// kernel sources' contract, so keep them in step with those files.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,23 @@ int UnaryClass(graph::DType t);
 
 // ReduceSum .. ReduceSumSquare as the reduce kernels number them; -1 for other ops.
 int ReduceCode(const std::string& op);
+// Whether Reduce* op `code` takes non-float32 dtype t, as the CPU backend and the ONNX
+// reference do (LogSum/LogSumExp floats only, bool only for Max/Min): OK, or the reason.
+// Device features (fp64) are each backend's own check.
+absl::Status CheckReduceType(int code, graph::DType t);
+
+// Training-mode Dropout as both GPU backends run it: one workgroup walks numpy's MT19937
+// stream for `seed`, keeping element i where its 53-bit draw k >= threshold.
+struct DropoutTraining {
+  uint32_t seed = 0;       // the node's seed, else one drawn per build (the CPU: per kernel)
+  uint64_t threshold = 0;  // ceil(ratio * 2^53): u >= ratio tested exactly in integers
+  float scale = 0;         // 1 / (1 - ratio); 0 when ratio is 1
+};
+// nullopt when the node computes as in inference (training off, or ratio 0 drops nothing);
+// Unimplemented with the reason when training_mode or ratio are only known at run time or the
+// ratio is outside [0, 1]. `constant(i)`: input i's plan-time contents, nullptr if unknown.
+absl::StatusOr<std::optional<DropoutTraining>> PlanDropoutTraining(
+    const graph::Node& n, const std::function<const graph::Tensor*(int)>& constant);
 // A reduction's input split into kept and reduced axes (row-major strides), each list merged
 // where contiguous so any axis set fits the kernels' fixed number of dims; count = elements
 // reduced per output. Negative axes count from the end; no axes reduces all of them unless

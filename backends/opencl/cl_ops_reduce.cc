@@ -25,18 +25,12 @@ void Pad8(const std::vector<int64_t>& d, const std::vector<int64_t>& s, std::arr
   }
 }
 
-// Which dtypes an op takes beyond float32, as the CPU backend's reduce kernels (and the ONNX
-// reference) do: LogSum/LogSumExp only floats, bool only for Max/Min.
+// The shared dtype rules (gpu_typed::CheckReduceType) plus the device's fp64 support.
 absl::Status CheckTypedReduce(const LowerCtx& c, int code, DType t) {
-  if (!backends::gpu_typed::Storable(t))
-    return c.Unimplemented(absl::StrCat("tensor type ", graph::DTypeName(t)));
   if (t == DType::kFloat64 && !c.fp64)
     return c.Unimplemented("float64 tensors need cl_khr_fp64, which this device lacks");
-  if (t == DType::kBool && code != 2 && code != 3)
-    return c.Unimplemented("bool input (only ReduceMax/ReduceMin take bool)");
-  if ((code == 7 || code == 8) && !graph::IsFloat(t))
-    return c.Unimplemented(
-        absl::StrCat(graph::DTypeName(t), " input (the ONNX reference takes floats only here)"));
+  if (auto s = backends::gpu_typed::CheckReduceType(code, t); !s.ok())
+    return c.Unimplemented(std::string(s.message()));
   return absl::OkStatus();
 }
 

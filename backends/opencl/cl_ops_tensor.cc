@@ -2,11 +2,9 @@
 // alias), Transpose, Slice, Split, Expand, Concat, Gather, Resize (separable tap tables
 // computed on the host), training-mode Dropout (kernels/dropout.cl), and the ops that only
 // ever run at plan time (Shape, Constant...).
-#include <cmath>
-#include <random>
-
 #include "absl/strings/str_cat.h"
 #include "backends/cpu/kernels/tensor_resize_taps.h"
+#include "backends/gpu_typed.h"
 #include "backends/opencl/cl_ops.h"
 #include "graph/ops/tensor_params.h"
 
@@ -55,31 +53,25 @@ absl::StatusOr<std::vector<ClDispatch>> One(absl::StatusOr<ClDispatch> d) {
 }
 
 // Training-mode Dropout on kernels/dropout.cl: one work-group walks numpy's MT19937 stream for
-// the node's seed (see the kernel for why one), so the mask is the CPU backend's exactly.
-// Without a seed attribute the stream is the implementation's: one drawn per lowering, as the
-// CPU backend draws one per kernel.
-absl::StatusOr<std::vector<ClDispatch>> LowerDropoutTraining(const LowerCtx& c, double ratio) {
+// the seed (see the kernel for why one), so the mask is the CPU backend's exactly.
+absl::StatusOr<std::vector<ClDispatch>> LowerDropoutTraining(
+    const LowerCtx& c, const backends::gpu_typed::DropoutTraining& p) {
   if (c.in_dtype(0) != graph::DType::kFloat32 || c.out_dtype(0) != graph::DType::kFloat32)
     return c.Unimplemented(
         absl::StrCat("training mode on ", graph::DTypeName(c.in_dtype(0)), " (float32 only)"));
   if (c.has_out(1) && c.out_dtype(1) != graph::DType::kBool)
     return c.Unimplemented(absl::StrCat("mask type ", graph::DTypeName(c.out_dtype(1))));
-  if (!(ratio >= 0 && ratio <= 1)) return c.Unimplemented("ratio outside [0, 1]");
   const int64_t n = graph::NumElements(c.out_shape());
   if (!FitsInt32(c.out_shape())) return c.Unimplemented("more than 2^31 elements");
   if (n == 0) return std::vector<ClDispatch>{};
-  // Keep where u >= ratio, u = k / 2^53 with k an integer: k >= ceil(ratio * 2^53) (exact).
-  const uint64_t threshold = static_cast<uint64_t>(std::ceil(ratio * 9007199254740992.0));
-  const uint32_t seed = c.node.HasAttr("seed") ? static_cast<uint32_t>(c.node.GetInt("seed", 0))
-                                               : std::random_device{}();
   ClDispatch d = Dispatch1D("dropout_f32", 1);  // one work-group walks the whole stream
   d.args = {ClArg::Value(c.in(0)),
             ClArg::Value(c.out()),
             c.has_out(1) ? ClArg::Value(c.out(1)) : ClArg::Null(),
             ClArg::Int(n),
-            ClArg::Pod(seed),
-            ClArg::Pod(threshold),
-            ClArg::Float(ratio < 1 ? 1.0 / (1.0 - ratio) : 0.0)};
+            ClArg::Pod(p.seed),
+            ClArg::Pod(p.threshold),
+            ClArg::Float(p.scale)};
   return std::vector<ClDispatch>{d};
 }
 
@@ -87,17 +79,10 @@ absl::StatusOr<std::vector<ClDispatch>> LowerCopy(const LowerCtx& c) {
   std::vector<ClDispatch> out;
   if (c.node.op_type == "Dropout") {
     if (c.node.GetInt("training_mode", 0) != 0) return c.Unimplemented("training mode");
-    if (c.has_in(2)) {
-      const graph::Tensor* t = c.in_const(2);
-      if (!t) return c.Unimplemented("training_mode known only at run time");
-      // Training with ratio 0 drops nothing: the inference path (mask all true) is exact.
-      if (t->IntAt(0) != 0) {
-        const graph::Tensor* r = c.has_in(1) ? c.in_const(1) : nullptr;
-        if (c.has_in(1) && !r) return c.Unimplemented("ratio known only at run time");
-        const double ratio = r && r->numel() == 1 ? r->FloatAt(0) : 0.5;
-        if (ratio != 0.0) return LowerDropoutTraining(c, ratio);
-      }
-    }
+    auto training =
+        backends::gpu_typed::PlanDropoutTraining(c.node, [&](int i) { return c.in_const(i); });
+    if (!training.ok()) return c.Unimplemented(std::string(training.status().message()));
+    if (*training) return LowerDropoutTraining(c, **training);
     if (c.has_out(1)) {  // inference: the mask is all true
       // bool since opset 10; before, the input's type (1.0f for float).
       const graph::DType mt = c.out_dtype(1);

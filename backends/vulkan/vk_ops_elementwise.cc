@@ -2,10 +2,8 @@
 // broadcasting binary arithmetic, variadic Sum/Max/Min/Mean as chains of binary dispatches,
 // the copy-or-alias operators (Identity, Dropout, Reshape, Flatten, Squeeze, Unsqueeze), and
 // training-mode Dropout (dropout.comp).
-#include <cmath>
-#include <random>
-
 #include "absl/strings/str_cat.h"
+#include "backends/gpu_typed.h"
 #include "backends/vulkan/vk_kernel.h"
 
 namespace socd::vulkan {
@@ -221,10 +219,9 @@ absl::Status BuildBinary(const KernelContext& k, std::vector<Dispatch>& out) {
 }
 
 // Training-mode Dropout on dropout.comp: one workgroup walks numpy's MT19937 stream for the
-// node's seed (see the shader for why one), so the mask is the CPU backend's exactly. Without
-// a seed attribute the stream is the implementation's: one drawn per build, as the CPU
-// backend draws one per kernel.
-absl::Status BuildDropoutTraining(const KernelContext& k, double ratio,
+// seed (see the shader for why one), so the mask is the CPU backend's exactly.
+absl::Status BuildDropoutTraining(const KernelContext& k,
+                                  const backends::gpu_typed::DropoutTraining& p,
                                   std::vector<Dispatch>& out) {
   const int x = k.in[0], y = k.out[0];
   const int mask = k.out.size() > 1 ? k.out[1] : kNoValue;
@@ -233,20 +230,15 @@ absl::Status BuildDropoutTraining(const KernelContext& k, double ratio,
         k, absl::StrCat("training mode on ", graph::DTypeName(k.dtype(x)), " (float32 only)"));
   if (mask != kNoValue && k.dtype(mask) != graph::DType::kBool)
     return Unimplemented(k, absl::StrCat("mask type ", graph::DTypeName(k.dtype(mask))));
-  if (!(ratio >= 0 && ratio <= 1)) return Unimplemented(k, "ratio outside [0, 1]");
   const int64_t n = graph::NumElements(k.shape(y));
   if (n > (int64_t{1} << 31) - 1) return Unimplemented(k, "more than 2^31 elements");
   if (n == 0) return absl::OkStatus();
-  // Keep where u >= ratio, u = k / 2^53 with k an integer: k >= ceil(ratio * 2^53) (exact).
-  const uint64_t threshold = static_cast<uint64_t>(std::ceil(ratio * 9007199254740992.0));
-  const uint32_t seed = k.node.HasAttr("seed") ? static_cast<uint32_t>(k.node.GetInt("seed", 0))
-                                               : std::random_device{}();
   Dispatch d;
   d.shader = "dropout";
   d.spec = {mask != kNoValue ? 1 : 0};
-  d.push = {static_cast<int32_t>(n), static_cast<int32_t>(seed),
-            static_cast<int32_t>(threshold >> 32), static_cast<int32_t>(threshold & 0xffffffffu),
-            FloatBits(ratio < 1 ? static_cast<float>(1.0 / (1.0 - ratio)) : 0.0f)};
+  d.push = {static_cast<int32_t>(n), static_cast<int32_t>(p.seed),
+            static_cast<int32_t>(p.threshold >> 32),
+            static_cast<int32_t>(p.threshold & 0xffffffffu), FloatBits(p.scale)};
   d.bindings = {{x}, {y}, {mask != kNoValue ? mask : y}};
   d.label = k.node.Describe();
   out.push_back(std::move(d));  // groups stay 1x1x1: one workgroup walks the whole stream
@@ -256,16 +248,11 @@ absl::Status BuildDropoutTraining(const KernelContext& k, double ratio,
 // Reshape-like operators: nothing to run when the plan aliased the output to the input;
 // otherwise (input is a graph input or constant) a word copy.
 absl::Status BuildAliasOrCopy(const KernelContext& k, std::vector<Dispatch>& out) {
-  if (k.node.op_type == "Dropout" && k.has_in(2)) {
-    const graph::Tensor* t = k.constant(2);
-    if (!t || t->numel() != 1) return Unimplemented(k, "training_mode known only at run time");
-    // Training with ratio 0 drops nothing: the inference path (mask all true) is exact.
-    if (t->IntAt(0) != 0) {
-      const graph::Tensor* r = k.has_in(1) ? k.constant(1) : nullptr;
-      if (k.has_in(1) && !r) return Unimplemented(k, "ratio known only at run time");
-      const double ratio = r && r->numel() == 1 ? r->FloatAt(0) : 0.5;
-      if (ratio != 0.0) return BuildDropoutTraining(k, ratio, out);
-    }
+  if (k.node.op_type == "Dropout") {
+    auto training = backends::gpu_typed::PlanDropoutTraining(
+        k.node, [&](int i) { return k.constant(static_cast<size_t>(i)); });
+    if (!training.ok()) return Unimplemented(k, std::string(training.status().message()));
+    if (*training) return BuildDropoutTraining(k, **training, out);
   }
   if (k.node.op_type == "Dropout" && k.out.size() > 1 && k.out[1] != kNoValue) {
     // Inference Dropout keeps every element: the mask is all true (bool bytes of 1), written

@@ -13,8 +13,7 @@ namespace vk_ops_reduce {
 using backends::gpu_typed::ReduceCode;
 using graph::DType;
 
-// Which dtypes an op takes beyond float32, as the CPU backend's reduce kernels (and the ONNX
-// reference) do: LogSum/LogSumExp only floats, bool only for Max/Min.
+// The shared dtype rules (gpu_typed::CheckReduceType) plus what this device's shaders need.
 absl::Status CheckTypedReduce(const KernelContext& k, int code, DType t) {
   if (!k.typed)
     return Unimplemented(k, absl::StrCat("tensor type ", graph::DTypeName(t),
@@ -24,13 +23,8 @@ absl::Status CheckTypedReduce(const KernelContext& k, int code, DType t) {
     return Unimplemented(k,
                          "tensor type float64 (needs shaderFloat64, which this device lacks; the "
                          "typed shaders run without double)");
-  if (!backends::gpu_typed::Storable(t))
-    return Unimplemented(k, absl::StrCat("tensor type ", graph::DTypeName(t)));
-  if (t == DType::kBool && code != 2 && code != 3)
-    return Unimplemented(k, "bool input (only ReduceMax/ReduceMin take bool)");
-  if ((code == 7 || code == 8) && !graph::IsFloat(t))
-    return Unimplemented(
-        k, absl::StrCat(graph::DTypeName(t), " input (the ONNX reference takes floats only here)"));
+  if (auto s = backends::gpu_typed::CheckReduceType(code, t); !s.ok())
+    return Unimplemented(k, std::string(s.message()));
   return absl::OkStatus();
 }
 
